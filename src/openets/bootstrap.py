@@ -1,0 +1,83 @@
+"""The composition root: settings, database engine and clock, wired once.
+
+Entry points (CLI, API, web) call :func:`bootstrap` and hand the :class:`App` to services.
+Tests build an ``App`` with a :class:`~openets.clock.FixedClock` and a temporary database.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from openets.clock import Clock, SystemClock
+from openets.db.engine import READ_ONLY, make_engine
+from openets.settings import Settings
+
+R = TypeVar("R")
+
+#: SQLSTATEs after which PostgreSQL asks the client to run the transaction again
+_PG_RETRY_STATES = {"40001", "40P01"}
+
+
+def _is_transient(exc: DBAPIError) -> bool:
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _PG_RETRY_STATES:
+        return True
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+@dataclass
+class App:
+    """A wired application: every service takes one as its first argument."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def write(self, work: Callable[[Connection], R], attempts: int = 6) -> R:
+        """Run ``work`` in one write transaction, retrying it whole on transient lock errors.
+
+        ``work`` must be safe to run again: everything it did is rolled back before a retry.
+        """
+        for attempt in range(attempts):
+            try:
+                with self.engine.begin() as connection:
+                    return work(connection)
+            except DBAPIError as exc:
+                if attempt + 1 >= attempts or not _is_transient(exc):
+                    raise
+                time.sleep(0.02 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only transaction (a consistent snapshot on both engines)."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(**{READ_ONLY: True})
+            with connection.begin():
+                yield connection
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(
+    database_url: str | None = None,
+    clock: Clock | None = None,
+    settings: Settings | None = None,
+) -> App:
+    """Wire the application for a database URL (default: ``OPENETS_DATABASE_URL``)."""
+    settings = settings or Settings()
+    url = database_url or settings.database_url
+    return App(settings=settings, engine=make_engine(url, settings), clock=clock or SystemClock())

@@ -1,0 +1,48 @@
+"""Time is injected, never read from the wall inside domain code.
+
+Business dates are in China Standard Time (UTC+8); instants are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Protocol
+
+CST = timezone(timedelta(hours=8), "CST")
+
+
+class Clock(Protocol):
+    """Source of the current instant (timezone-aware, UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The wall clock."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class FixedClock:
+    """A clock for tests and reproducible demos: returns a set instant, moved by hand."""
+
+    instant: datetime = field(default_factory=lambda: datetime(2025, 7, 1, 2, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.instant
+
+    def advance(self, delta: timedelta) -> None:
+        self.instant += delta
+
+
+def business_date(instant: datetime) -> date:
+    """The business date (CST) of a UTC instant."""
+    return instant.astimezone(CST).date()
+
+
+def utc_text(instant: datetime) -> str:
+    """Canonical UTC text of an instant, microsecond precision (used in the hash chain)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,1 @@
+"""Storage adapters: schema, engines and migrations (SQLite embedded, PostgreSQL in production)."""

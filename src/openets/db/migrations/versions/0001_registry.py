@@ -1,0 +1,141 @@
+"""Registry: accounts, positions, serial blocks, hash-chained journal, users and API keys.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-24
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+GENESIS_HASH = "0" * 64
+
+
+def upgrade() -> None:
+    op.create_table(
+        "accounts",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("opened_at", sa.String(32), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_accounts"),
+    )
+    op.create_index("ix_accounts_owner", "accounts", ["owner"])
+    op.create_table(
+        "instruments",
+        sa.Column("code", sa.String(16), nullable=False),
+        sa.Column("next_serial", sa.BigInteger, nullable=False),
+        sa.PrimaryKeyConstraint("code", name="pk_instruments"),
+    )
+    op.create_table(
+        "positions",
+        sa.Column("account_id", sa.String(64), nullable=False),
+        sa.Column("instrument", sa.String(16), nullable=False),
+        sa.Column("quantity", sa.BigInteger, nullable=False),
+        sa.Column("frozen", sa.BigInteger, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name="fk_positions_account_id_accounts"
+        ),
+        sa.PrimaryKeyConstraint("account_id", "instrument", name="pk_positions"),
+    )
+    op.create_table(
+        "blocks",
+        sa.Column("instrument", sa.String(16), nullable=False),
+        sa.Column("serial_start", sa.BigInteger, nullable=False),
+        sa.Column("serial_end", sa.BigInteger, nullable=False),
+        sa.Column("account_id", sa.String(64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name="fk_blocks_account_id_accounts"
+        ),
+        sa.PrimaryKeyConstraint("instrument", "serial_start", name="pk_blocks"),
+    )
+    op.create_index("ix_blocks_account_id_instrument", "blocks", ["account_id", "instrument"])
+    op.create_table(
+        "journal",
+        sa.Column("seq", sa.BigInteger, autoincrement=False, nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("recorded_at", sa.String(32), nullable=False),
+        sa.Column("business_date", sa.String(10), nullable=False),
+        sa.Column("memo", sa.Text, nullable=False),
+        sa.Column("idem_key", sa.String(200), nullable=True),
+        sa.Column("fingerprint", sa.String(64), nullable=True),
+        sa.Column("reverses", sa.BigInteger, nullable=True),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name="pk_journal"),
+        sa.UniqueConstraint("idem_key", name="uq_journal_idem_key"),
+        sa.UniqueConstraint("reverses", name="uq_journal_reverses"),
+    )
+    op.create_table(
+        "postings",
+        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("n", sa.Integer, nullable=False),
+        sa.Column("account_id", sa.String(64), nullable=False),
+        sa.Column("instrument", sa.String(16), nullable=False),
+        sa.Column("amount", sa.BigInteger, nullable=False),
+        sa.Column("frozen", sa.BigInteger, nullable=False),
+        sa.Column("serial_start", sa.BigInteger, nullable=True),
+        sa.Column("serial_end", sa.BigInteger, nullable=True),
+        sa.ForeignKeyConstraint(["seq"], ["journal.seq"], name="fk_postings_seq_journal"),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name="fk_postings_account_id_accounts"
+        ),
+        sa.PrimaryKeyConstraint("seq", "n", name="pk_postings"),
+    )
+    op.create_index("ix_postings_instrument_serial_start", "postings", ["instrument", "serial_start"])
+    op.create_index("ix_postings_account_id_seq", "postings", ["account_id", "seq"])
+    op.create_table(
+        "journal_head",
+        sa.Column("id", sa.Integer, autoincrement=False, nullable=False),
+        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_journal_head"),
+    )
+    op.bulk_insert(
+        sa.table("journal_head", sa.column("id"), sa.column("seq"), sa.column("hash")),
+        [{"id": 1, "seq": 0, "hash": GENESIS_HASH}],
+    )
+    op.create_table(
+        "users",
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("role", sa.String(32), nullable=False),
+        sa.Column("owner", sa.String(200), nullable=True),
+        sa.Column("password_hash", sa.Text, nullable=True),
+        sa.Column("created_at", sa.String(32), nullable=False),
+        sa.PrimaryKeyConstraint("name", name="pk_users"),
+    )
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.String(32), nullable=False),
+        sa.Column("user_name", sa.String(64), nullable=False),
+        sa.Column("secret_hash", sa.Text, nullable=False),
+        sa.Column("label", sa.String(200), nullable=False),
+        sa.Column("created_at", sa.String(32), nullable=False),
+        sa.Column("expires_at", sa.String(32), nullable=False),
+        sa.Column("revoked", sa.Boolean, nullable=False),
+        sa.ForeignKeyConstraint(["user_name"], ["users.name"], name="fk_api_keys_user_name_users"),
+        sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
+    )
+    op.create_index("ix_api_keys_user_name", "api_keys", ["user_name"])
+
+
+def downgrade() -> None:
+    for table in (
+        "api_keys",
+        "users",
+        "journal_head",
+        "postings",
+        "journal",
+        "blocks",
+        "positions",
+        "instruments",
+        "accounts",
+    ):
+        op.drop_table(table)

@@ -1,0 +1,1 @@
+"""Registry of allowances and credits: accounts, serial blocks, a hash-chained journal."""

@@ -1,0 +1,48 @@
+"""Reading a transfer batch from CSV (``instrument,quantity,from,to,key``)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from openets.errors import InvalidInput
+from openets.registry.model import TransferUnits
+
+HEADER = ("instrument", "quantity", "from", "to", "key")
+
+
+def read_transfer_csv(path: Path) -> tuple[list[TransferUnits], list[str]]:
+    """Parse a batch file; return the transfers and a ``line N`` label for each.
+
+    The whole file is checked before anything is applied; an error names its line.
+    """
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    commands: list[TransferUnits] = []
+    labels: list[str] = []
+    with handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None or tuple(h.strip().lower() for h in header) != HEADER:
+            raise InvalidInput(
+                f"{path}: line 1: header must be {','.join(HEADER)}, got {','.join(header or [])}"
+            )
+        for line, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) != 5:
+                raise InvalidInput(f"{path}: line {line}: expected 5 fields, got {len(row)}")
+            instrument, quantity, source, to, key = row
+            try:
+                amount = int(quantity)
+            except ValueError:
+                raise InvalidInput(
+                    f"{path}: line {line}: quantity {quantity!r} is not a whole number of tonnes"
+                ) from None
+            if amount <= 0:
+                raise InvalidInput(f"{path}: line {line}: quantity must be positive, got {amount}")
+            commands.append(TransferUnits(instrument, amount, source, to, key or None))
+            labels.append(f"{path.name}: line {line}")
+    return commands, labels

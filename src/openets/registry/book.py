@@ -1,0 +1,397 @@
+"""The ledger rules: how each registry command changes positions and serial blocks.
+
+A :class:`Book` holds the positions (balance, frozen part, serial blocks) of the accounts a
+unit of work touches. The storage layer loads it, :meth:`Book.apply` turns each command into
+the balanced postings of one journal entry (or refuses it, changing nothing), and the storage
+layer writes back the positions the book marked dirty. No I/O happens here.
+
+Serial numbers are whole numbers counted per instrument from 1. Units leave an account lowest
+serial first; a transfer splits a block and never renumbers it, and a received block merges
+with an adjacent one so a holding stays as few blocks as possible.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+from openets.errors import InvalidInput, NotFound, RuleViolation
+from openets.registry.instruments import parse_instrument
+from openets.registry.model import (
+    CANCELLATION_ACCOUNT,
+    ISSUANCE_ACCOUNT,
+    RETIREMENT_ACCOUNT,
+    Account,
+    AccountKind,
+    CancelUnits,
+    CorrectEntry,
+    EntryKind,
+    FreezeUnits,
+    IssueUnits,
+    JournalEntry,
+    Posting,
+    RegistryCommand,
+    RetireUnits,
+    TransferUnits,
+    UnfreezeUnits,
+    check_quantity,
+)
+
+Block = tuple[int, int]  # first and last serial, inclusive
+PositionKey = tuple[str, str]  # (account id, instrument code)
+
+
+class Position:
+    """One account's holding of one instrument: balance, frozen part, serial blocks."""
+
+    __slots__ = ("blocks", "frozen", "quantity")
+
+    def __init__(self, quantity: int = 0, frozen: int = 0, blocks: list[Block] | None = None):
+        self.quantity = quantity
+        self.frozen = frozen
+        self.blocks: list[Block] = blocks if blocks is not None else []
+
+    @property
+    def available(self) -> int:
+        return self.quantity - self.frozen
+
+    def take_lowest(self, quantity: int) -> list[Block]:
+        """Remove ``quantity`` units, lowest serials first; return the blocks removed."""
+        blocks = self.blocks
+        taken: list[Block] = []
+        while quantity:
+            start, end = blocks[0]
+            size = end - start + 1
+            if size <= quantity:
+                del blocks[0]
+                taken.append((start, end))
+                quantity -= size
+            else:
+                blocks[0] = (start + quantity, end)
+                taken.append((start, start + quantity - 1))
+                quantity = 0
+        return taken
+
+    def holds(self, start: int, end: int) -> bool:
+        i = bisect_right(self.blocks, (start, end)) - 1
+        if i >= 0 and self.blocks[i][0] <= start and self.blocks[i][1] >= end:
+            return True
+        # a block starting exactly at ``start`` but longer sorts after (start, end)
+        i += 1
+        return i < len(self.blocks) and self.blocks[i][0] == start and self.blocks[i][1] >= end
+
+    def take_range(self, start: int, end: int) -> None:
+        """Remove exactly the serials ``start..end``, which must lie in one held block."""
+        blocks = self.blocks
+        i = bisect_right(blocks, (start, end)) - 1
+        if i < 0 or not (blocks[i][0] <= start and blocks[i][1] >= end):
+            i += 1
+        block_start, block_end = blocks[i]
+        rest = []
+        if block_start < start:
+            rest.append((block_start, start - 1))
+        if end < block_end:
+            rest.append((end + 1, block_end))
+        blocks[i : i + 1] = rest
+
+    def add(self, start: int, end: int) -> None:
+        """Add the serials ``start..end``, merging with adjacent blocks."""
+        blocks = self.blocks
+        i = bisect_left(blocks, (start, end))
+        if i > 0 and blocks[i - 1][1] + 1 == start:
+            start = blocks[i - 1][0]
+            i -= 1
+            del blocks[i]
+        if i < len(blocks) and blocks[i][0] == end + 1:
+            end = blocks[i][1]
+            del blocks[i]
+        blocks.insert(i, (start, end))
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A journal entry before it gets its sequence number and hash."""
+
+    kind: EntryKind
+    memo: str
+    postings: tuple[Posting, ...]
+
+
+def fingerprint(command: RegistryCommand) -> str:
+    """Canonical text of a request, to tell a retry from a different use of the same key."""
+    match command:
+        case IssueUnits():
+            return f"issue|{command.instrument}|{command.quantity}|{command.to}"
+        case TransferUnits():
+            return f"transfer|{command.instrument}|{command.quantity}|{command.source}|{command.to}"
+        case RetireUnits():
+            return (
+                f"retire|{command.instrument}|{command.quantity}|{command.source}"
+                f"|{command.reason}|{command.beneficiary}"
+            )
+        case CancelUnits():
+            return f"cancel|{command.instrument}|{command.quantity}|{command.source}|{command.reason}"
+        case FreezeUnits():
+            return f"freeze|{command.instrument}|{command.quantity}|{command.account}"
+        case UnfreezeUnits():
+            return f"unfreeze|{command.instrument}|{command.quantity}|{command.account}"
+        case CorrectEntry():
+            return f"correct|{command.seq}|{command.reason}"
+
+
+def memo_text(**fields: str | int) -> str:
+    """Canonical JSON of an entry's memo (sorted keys, no spaces), as hashed in the chain."""
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def positions_needed(command: RegistryCommand) -> list[PositionKey]:
+    """The (account, instrument) positions a command reads or writes, corrections excepted."""
+    match command:
+        case IssueUnits():
+            return [(ISSUANCE_ACCOUNT, command.instrument), (command.to, command.instrument)]
+        case TransferUnits():
+            return [(command.source, command.instrument), (command.to, command.instrument)]
+        case RetireUnits():
+            return [(command.source, command.instrument), (RETIREMENT_ACCOUNT, command.instrument)]
+        case CancelUnits():
+            return [
+                (command.source, command.instrument),
+                (CANCELLATION_ACCOUNT, command.instrument),
+            ]
+        case FreezeUnits() | UnfreezeUnits():
+            return [(command.account, command.instrument)]
+        case CorrectEntry():
+            return []
+
+
+@dataclass
+class Book:
+    """The working set of one unit of work: accounts, positions and serial counters."""
+
+    accounts: dict[str, Account]
+    positions: dict[PositionKey, Position]
+    #: next unused serial per instrument code
+    next_serial: dict[str, int]
+    #: committed entries a correction may reverse, by sequence number
+    entries: dict[int, JournalEntry] = field(default_factory=dict)
+    #: sequence numbers of entries already reversed by a correction
+    reversed_seqs: set[int] = field(default_factory=set)
+    dirty: set[PositionKey] = field(default_factory=set)
+
+    # --- helpers -----------------------------------------------------------------------
+
+    def _account(self, account_id: str) -> Account:
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"account {account_id!r} does not exist")
+        return account
+
+    def _user_account(self, account_id: str, role: str) -> Account:
+        account = self._account(account_id)
+        if account.is_system:
+            raise RuleViolation(
+                f"account {account_id!r} is a {account.kind} account and cannot be the {role} "
+                "of this operation"
+            )
+        return account
+
+    def _position(self, account_id: str, instrument: str) -> Position:
+        key = (account_id, instrument)
+        position = self.positions.get(key)
+        if position is None:
+            position = self.positions[key] = Position()
+        self.dirty.add(key)
+        return position
+
+    def _check_available(self, account_id: str, instrument: str, quantity: int) -> Position:
+        position = self.positions.get((account_id, instrument))
+        available = 0 if position is None else position.available
+        if position is None or available < quantity:
+            held = 0 if position is None else position.quantity
+            frozen = 0 if position is None else position.frozen
+            raise RuleViolation(
+                f"insufficient balance: account {account_id!r} has {available} t of "
+                f"{instrument} available ({held} t held, {frozen} t frozen), "
+                f"{quantity} t requested"
+            )
+        self.dirty.add((account_id, instrument))
+        return position
+
+    def _move(self, instrument: str, quantity: int, source: str, to: str) -> tuple[Posting, ...]:
+        giver = self._check_available(source, instrument, quantity)
+        taker = self._position(to, instrument)
+        postings: list[Posting] = []
+        for start, end in giver.take_lowest(quantity):
+            size = end - start + 1
+            taker.add(start, end)
+            postings.append(Posting(source, instrument, -size, 0, start, end))
+            postings.append(Posting(to, instrument, size, 0, start, end))
+        giver.quantity -= quantity
+        taker.quantity += quantity
+        return tuple(postings)
+
+    # --- the rules ---------------------------------------------------------------------
+
+    def apply(self, command: RegistryCommand) -> Draft:
+        """Apply one command to the book and return its entry, or raise and change nothing."""
+        match command:
+            case IssueUnits():
+                return self._issue(command)
+            case TransferUnits():
+                return self._transfer(command)
+            case RetireUnits():
+                return self._retire(command)
+            case CancelUnits():
+                return self._cancel(command)
+            case FreezeUnits():
+                return self._freeze(command)
+            case UnfreezeUnits():
+                return self._unfreeze(command)
+            case CorrectEntry():
+                return self._correct(command)
+
+    def _issue(self, command: IssueUnits) -> Draft:
+        instrument = parse_instrument(command.instrument).code
+        quantity = check_quantity(command.quantity)
+        self._user_account(command.to, "recipient")
+        start = self.next_serial.get(instrument, 1)
+        end = start + quantity - 1
+        self.next_serial[instrument] = end + 1
+        self._position(ISSUANCE_ACCOUNT, instrument).quantity -= quantity
+        holder = self._position(command.to, instrument)
+        holder.add(start, end)
+        holder.quantity += quantity
+        postings = (
+            Posting(ISSUANCE_ACCOUNT, instrument, -quantity, 0, start, end),
+            Posting(command.to, instrument, quantity, 0, start, end),
+        )
+        return Draft(EntryKind.ISSUE, "{}", postings)
+
+    def _transfer(self, command: TransferUnits) -> Draft:
+        instrument = parse_instrument(command.instrument).code
+        quantity = check_quantity(command.quantity)
+        self._user_account(command.source, "source")
+        self._user_account(command.to, "recipient")
+        if command.source == command.to:
+            raise RuleViolation(f"transfer from account {command.source!r} to itself")
+        postings = self._move(instrument, quantity, command.source, command.to)
+        return Draft(EntryKind.TRANSFER, "{}", postings)
+
+    def _retire(self, command: RetireUnits) -> Draft:
+        instrument = parse_instrument(command.instrument).code
+        quantity = check_quantity(command.quantity)
+        if not command.reason.strip():
+            raise InvalidInput("a retirement needs a reason")
+        self._user_account(command.source, "source")
+        postings = self._move(instrument, quantity, command.source, RETIREMENT_ACCOUNT)
+        memo = memo_text(reason=command.reason, beneficiary=command.beneficiary)
+        return Draft(EntryKind.RETIRE, memo, postings)
+
+    def _cancel(self, command: CancelUnits) -> Draft:
+        instrument = parse_instrument(command.instrument).code
+        quantity = check_quantity(command.quantity)
+        if not command.reason.strip():
+            raise InvalidInput("a cancellation needs a reason")
+        self._user_account(command.source, "source")
+        postings = self._move(instrument, quantity, command.source, CANCELLATION_ACCOUNT)
+        return Draft(EntryKind.CANCEL, memo_text(reason=command.reason), postings)
+
+    def _freeze(self, command: FreezeUnits) -> Draft:
+        instrument = parse_instrument(command.instrument).code
+        quantity = check_quantity(command.quantity)
+        self._user_account(command.account, "holder")
+        position = self._check_available(command.account, instrument, quantity)
+        position.frozen += quantity
+        return Draft(EntryKind.FREEZE, "{}", (Posting(command.account, instrument, 0, quantity),))
+
+    def _unfreeze(self, command: UnfreezeUnits) -> Draft:
+        instrument = parse_instrument(command.instrument).code
+        quantity = check_quantity(command.quantity)
+        self._user_account(command.account, "holder")
+        position = self.positions.get((command.account, instrument))
+        frozen = 0 if position is None else position.frozen
+        if position is None or frozen < quantity:
+            raise RuleViolation(
+                f"cannot unfreeze {quantity} t of {instrument} in account "
+                f"{command.account!r}: only {frozen} t frozen"
+            )
+        self.dirty.add((command.account, instrument))
+        position.frozen -= quantity
+        posting = Posting(command.account, instrument, 0, -quantity)
+        return Draft(EntryKind.UNFREEZE, "{}", (posting,))
+
+    def _correct(self, command: CorrectEntry) -> Draft:
+        if not command.reason.strip():
+            raise InvalidInput("a correction needs a reason")
+        original = self.entries.get(command.seq)
+        if original is None:
+            raise NotFound(f"journal entry {command.seq} does not exist")
+        if original.kind is EntryKind.CORRECTION:
+            raise RuleViolation(
+                f"entry {command.seq} is itself a correction; record the operation again instead"
+            )
+        if command.seq in self.reversed_seqs:
+            raise RuleViolation(f"entry {command.seq} has already been corrected")
+        reverse = tuple(
+            Posting(p.account, p.instrument, -p.amount, -p.frozen, p.serial_start, p.serial_end)
+            for p in original.postings
+        )
+        self._check_reversal(command.seq, reverse)
+        for posting in reverse:
+            position = self._position(posting.account, posting.instrument)
+            if posting.serial_start is not None and posting.serial_end is not None:
+                if posting.amount < 0 and posting.account != ISSUANCE_ACCOUNT:
+                    position.take_range(posting.serial_start, posting.serial_end)
+                elif posting.amount > 0 and posting.account != ISSUANCE_ACCOUNT:
+                    position.add(posting.serial_start, posting.serial_end)
+            position.quantity += posting.amount
+            position.frozen += posting.frozen
+        self.reversed_seqs.add(command.seq)
+        memo = memo_text(reason=command.reason, reverses=command.seq)
+        return Draft(EntryKind.CORRECTION, memo, reverse)
+
+    def _check_reversal(self, seq: int, reverse: tuple[Posting, ...]) -> None:
+        """Refuse a reversal that would overdraw, move frozen units or miss serials."""
+        outflow: dict[PositionKey, int] = {}
+        for p in reverse:
+            key = (p.account, p.instrument)
+            if p.account != ISSUANCE_ACCOUNT:
+                self._account(p.account)
+            if p.amount < 0 and p.account != ISSUANCE_ACCOUNT:
+                outflow[key] = outflow.get(key, 0) - p.amount
+                position = self.positions.get(key)
+                start, end = p.serial_start, p.serial_end
+                if start is not None and end is not None and (
+                    position is None or not position.holds(start, end)
+                ):
+                    raise RuleViolation(
+                        f"cannot correct entry {seq}: account {p.account!r} no longer holds "
+                        f"serials {start}-{end} of {p.instrument}"
+                    )
+            if p.frozen < 0:
+                position = self.positions.get(key)
+                frozen = 0 if position is None else position.frozen
+                if frozen < -p.frozen:
+                    raise RuleViolation(
+                        f"cannot correct entry {seq}: account {p.account!r} has only "
+                        f"{frozen} t of {p.instrument} frozen"
+                    )
+        for (account, instrument), quantity in outflow.items():
+            try:
+                self._check_available(account, instrument, quantity)
+            except RuleViolation as refusal:
+                raise RuleViolation(f"cannot correct entry {seq}: {refusal.message}") from None
+        if any(p.frozen > 0 for p in reverse):
+            for p in reverse:
+                if p.frozen > 0:
+                    self._check_available(p.account, p.instrument, p.frozen)
+
+
+def system_account_kinds() -> dict[str, AccountKind]:
+    """The system accounts every registry has, by id."""
+    return {
+        ISSUANCE_ACCOUNT: AccountKind.ISSUANCE,
+        RETIREMENT_ACCOUNT: AccountKind.RETIREMENT,
+        CANCELLATION_ACCOUNT: AccountKind.CANCELLATION,
+    }

@@ -1,0 +1,409 @@
+"""Registry use cases: one function each, run in one transaction.
+
+State-changing calls take an optional idempotency key: a repeat with the same key and the
+same request returns the first call's entry and changes nothing; the same key with another
+request is a :class:`~openets.errors.Conflict`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import IntegrityError
+
+from openets.bootstrap import App
+from openets.clock import business_date, utc_text
+from openets.db import schema
+from openets.errors import Conflict, InvalidInput, NotFound, OpenETSError
+from openets.registry.book import Book, fingerprint, positions_needed, system_account_kinds
+from openets.registry.chain import entry_hash
+from openets.registry.instruments import parse_instrument
+from openets.registry.model import (
+    CANCELLATION_ACCOUNT,
+    ISSUANCE_ACCOUNT,
+    RETIREMENT_ACCOUNT,
+    SYSTEM_OWNER,
+    Account,
+    AccountBalance,
+    AccountKind,
+    BatchResult,
+    CorrectEntry,
+    EntryKind,
+    JournalEntry,
+    Page,
+    PositionView,
+    Receipt,
+    RegistryCommand,
+    SerialMove,
+    Supply,
+    check_account_id,
+    parse_account_kind,
+)
+from openets.registry.store import LedgerStore
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def ensure_system_accounts(app: App) -> None:
+    """Create the issuance, retirement and cancellation accounts if they are missing."""
+
+    def work(connection: Connection) -> None:
+        existing = LedgerStore(connection).load_accounts(system_account_kinds())
+        opened_at = utc_text(app.clock.now())
+        for account_id, kind in system_account_kinds().items():
+            if account_id not in existing:
+                connection.execute(
+                    schema.accounts.insert().values(
+                        id=account_id, kind=kind.value, owner=SYSTEM_OWNER, opened_at=opened_at
+                    )
+                )
+
+    app.write(work)
+
+
+def open_account(app: App, account_id: str, kind: str, owner: str) -> Account:
+    """Open an account. Opening the same account again (same kind and owner) is a no-op."""
+    check_account_id(account_id)
+    account_kind = parse_account_kind(kind)
+    if account_kind in {AccountKind.ISSUANCE, AccountKind.RETIREMENT, AccountKind.CANCELLATION}:
+        raise InvalidInput(
+            f"{account_kind} accounts are system accounts that `openets db upgrade` creates"
+        )
+    owner = owner.strip()
+    if not owner:
+        raise InvalidInput("an account needs an owner")
+
+    def work(connection: Connection) -> Account:
+        existing = LedgerStore(connection).load_accounts([account_id]).get(account_id)
+        if existing is not None:
+            if existing.kind is account_kind and existing.owner == owner:
+                return existing
+            raise Conflict(
+                f"account {account_id!r} already exists as a {existing.kind} account "
+                f"of {existing.owner!r}"
+            )
+        account = Account(account_id, account_kind, owner, utc_text(app.clock.now()))
+        connection.execute(
+            schema.accounts.insert().values(
+                id=account.id, kind=account.kind.value, owner=owner, opened_at=account.opened_at
+            )
+        )
+        return account
+
+    try:
+        return app.write(work)
+    except IntegrityError:
+        # a concurrent caller opened it first: answer as a repeat would
+        return app.write(work)
+
+
+def get_account(app: App, account_id: str) -> Account:
+    with app.reading() as connection:
+        account = LedgerStore(connection).load_accounts([account_id]).get(account_id)
+    if account is None:
+        raise NotFound(f"account {account_id!r} does not exist")
+    return account
+
+
+def list_accounts(
+    app: App, owner: str | None = None, after: str | None = None, limit: int = 100
+) -> Page[Account]:
+    """Accounts ordered by id, ``limit`` at a time; ``after`` is the cursor of the last page."""
+    accounts = schema.accounts
+    query = select(accounts).order_by(accounts.c.id).limit(limit + 1)
+    if owner is not None:
+        query = query.where(accounts.c.owner == owner)
+    if after:
+        query = query.where(accounts.c.id > after)
+    with app.reading() as connection:
+        rows = connection.execute(query).all()
+    items = tuple(Account(r.id, AccountKind(r.kind), r.owner, r.opened_at) for r in rows[:limit])
+    return Page(items, items[-1].id if len(rows) > limit else None)
+
+
+# --- state changes ------------------------------------------------------------------------
+
+
+def execute(app: App, command: RegistryCommand) -> Receipt:
+    """Apply one registry command as one journal entry and return its receipt."""
+
+    def work(connection: Connection) -> Receipt:
+        outcome = _apply(app, connection, [command], labels=None)
+        seq, replayed = outcome[0]
+        entry = LedgerStore(connection).load_entries([seq])[seq]
+        return Receipt(entry, replayed)
+
+    return app.write(work)
+
+
+def execute_batch(
+    app: App, commands: Sequence[RegistryCommand], labels: Sequence[str] | None = None
+) -> BatchResult:
+    """Apply many commands atomically: every one becomes an entry, or none does.
+
+    ``labels`` name each command in error messages (for a file: ``line 12``).
+    """
+    if not commands:
+        return BatchResult(0, 0, None, None)
+
+    def work(connection: Connection) -> BatchResult:
+        outcome = _apply(app, connection, commands, labels)
+        fresh = [seq for seq, replayed in outcome if not replayed]
+        return BatchResult(
+            applied=len(fresh),
+            replayed=len(outcome) - len(fresh),
+            first_seq=fresh[0] if fresh else None,
+            last_seq=fresh[-1] if fresh else None,
+        )
+
+    return app.write(work)
+
+
+def _fingerprint_hash(command: RegistryCommand) -> str:
+    return hashlib.sha256(fingerprint(command).encode()).hexdigest()
+
+
+def _apply(
+    app: App,
+    connection: Connection,
+    commands: Sequence[RegistryCommand],
+    labels: Sequence[str] | None,
+) -> list[tuple[int, bool]]:
+    """Apply commands in order; return (entry seq, replayed) for each."""
+    store = LedgerStore(connection)
+    head_seq, head_hash = store.lock_head()
+
+    def label(i: int) -> str:
+        return labels[i] if labels is not None else f"command {i + 1}"
+
+    # Idempotency: a known key with the same request replays; with another, conflicts.
+    keys = [c.key for c in commands if c.key]
+    known = store.find_keys(keys) if keys else {}
+    outcome: list[tuple[int, bool] | None] = [None] * len(commands)
+    todo: list[tuple[int, RegistryCommand, str | None]] = []
+    fresh_keys: dict[str, tuple[str, int]] = {}
+    for i, command in enumerate(commands):
+        key = command.key
+        if not key:
+            todo.append((i, command, None))
+            continue
+        digest = _fingerprint_hash(command)
+        earlier = known.get(key) or fresh_keys.get(key)
+        if earlier is None:
+            fresh_keys[key] = (digest, i)
+            todo.append((i, command, digest))
+        elif earlier[0] != digest:
+            raise Conflict(
+                f"{label(i)}: idempotency key {key!r} was already used for a different request"
+            )
+        elif key in known:
+            outcome[i] = (earlier[1], True)
+        else:
+            outcome[i] = (-1 - earlier[1], True)  # resolved below to the batch's own entry
+
+    # Load what the commands touch.
+    corrected = [c.seq for _, c, _ in todo if isinstance(c, CorrectEntry)]
+    entries = store.load_entries(corrected)
+    needed = {key for _, c, _ in todo for key in positions_needed(c)}
+    for entry in entries.values():
+        needed.update((p.account, p.instrument) for p in entry.postings)
+    account_ids = {account for account, _ in needed} | set(system_account_kinds())
+    instruments = {instrument for _, instrument in needed}
+    book = Book(
+        accounts=store.load_accounts(account_ids),
+        positions=store.load_positions(needed),
+        next_serial=store.load_next_serials(instruments),
+        entries=entries,
+        reversed_seqs=store.reversed_among(corrected),
+    )
+    serials_before = dict(book.next_serial)
+
+    now = app.clock.now()
+    recorded_at = utc_text(now)
+    day = business_date(now).isoformat()
+    seq, chain = head_seq, head_hash
+    journal_rows: list[tuple[Any, ...]] = []
+    posting_rows: list[tuple[Any, ...]] = []
+    for i, command, digest in todo:
+        try:
+            draft = book.apply(command)
+        except OpenETSError as refusal:
+            if len(commands) == 1:
+                raise
+            raise type(refusal)(f"{label(i)}: {refusal.message}") from None
+        seq += 1
+        prev = chain
+        chain = entry_hash(prev, seq, draft.kind, recorded_at, draft.memo, command.key, draft.postings)
+        reverses = command.seq if isinstance(command, CorrectEntry) else None
+        journal_rows.append(
+            (seq, draft.kind.value, recorded_at, day, draft.memo, command.key, digest, reverses)
+            + (prev, chain)
+        )
+        for n, p in enumerate(draft.postings):
+            posting_rows.append(
+                (seq, n, p.account, p.instrument, p.amount, p.frozen, p.serial_start, p.serial_end)
+            )
+        outcome[i] = (seq, False)
+
+    if journal_rows:
+        store.append(journal_rows, posting_rows)
+        if book.dirty:
+            store.save_positions(book.positions, book.dirty)
+        changed_serials = {
+            code: n for code, n in book.next_serial.items() if serials_before.get(code) != n
+        }
+        if changed_serials:
+            store.save_next_serials(changed_serials)
+        store.set_head(seq, chain)
+
+    # A repeat of a key first used earlier in this same batch replays that command's entry.
+    result: list[tuple[int, bool]] = []
+    for item in outcome:
+        assert item is not None
+        if item[0] < 0:
+            first = outcome[-1 - item[0]]
+            assert first is not None
+            item = (first[0], True)
+        result.append(item)
+    return result
+
+
+# --- reads --------------------------------------------------------------------------------
+
+
+def balance(app: App, account_id: str) -> AccountBalance:
+    """An account's balances by instrument (tonnes held, of which frozen)."""
+    positions = schema.positions
+    with app.reading() as connection:
+        account = LedgerStore(connection).load_accounts([account_id]).get(account_id)
+        if account is None:
+            raise NotFound(f"account {account_id!r} does not exist")
+        rows = connection.execute(
+            select(positions.c.instrument, positions.c.quantity, positions.c.frozen)
+            .where(positions.c.account_id == account_id)
+            .where((positions.c.quantity != 0) | (positions.c.frozen != 0))
+            .order_by(positions.c.instrument)
+        ).all()
+    views = tuple(PositionView(r.instrument, int(r.quantity), int(r.frozen)) for r in rows)
+    return AccountBalance(account, views)
+
+
+def supply(app: App, instrument: str) -> Supply:
+    """Issued, retired, cancelled and outstanding units of one instrument."""
+    code = parse_instrument(instrument).code
+    return _supplies(app, code).get(code) or Supply(code, 0, 0, 0, 0)
+
+
+def all_supplies(app: App) -> list[Supply]:
+    """Supply of every instrument ever issued, by code."""
+    return sorted(_supplies(app, None).values(), key=lambda s: s.instrument)
+
+
+def _supplies(app: App, code: str | None) -> dict[str, Supply]:
+    positions = schema.positions
+    special = {ISSUANCE_ACCOUNT: "issued", RETIREMENT_ACCOUNT: "retired"}
+    special[CANCELLATION_ACCOUNT] = "cancelled"
+    query = select(positions.c.account_id, positions.c.instrument, positions.c.quantity).where(
+        positions.c.account_id.in_(special)
+    )
+    outstanding_query = (
+        select(positions.c.instrument, func.sum(positions.c.quantity))
+        .where(positions.c.account_id.not_in(special))
+        .group_by(positions.c.instrument)
+    )
+    if code is not None:
+        query = query.where(positions.c.instrument == code)
+        outstanding_query = outstanding_query.where(positions.c.instrument == code)
+    figures: dict[str, dict[str, int]] = {}
+    with app.reading() as connection:
+        for account_id, instrument, quantity in connection.execute(query):
+            figures.setdefault(instrument, {})[special[account_id]] = int(quantity)
+        for instrument, total in connection.execute(outstanding_query):
+            figures.setdefault(instrument, {})["outstanding"] = int(total or 0)
+    return {
+        instrument: Supply(
+            instrument=instrument,
+            issued=-f.get("issued", 0),
+            retired=f.get("retired", 0),
+            cancelled=f.get("cancelled", 0),
+            outstanding=f.get("outstanding", 0),
+        )
+        for instrument, f in figures.items()
+    }
+
+
+def serial_history(app: App, instrument: str, serial: int) -> list[SerialMove]:
+    """Every entry that moved one serial number, oldest first."""
+    code = parse_instrument(instrument).code
+    if serial <= 0:
+        raise InvalidInput(f"serial numbers start at 1, got {serial}")
+    postings, journal = schema.postings, schema.journal
+    query = (
+        select(
+            postings.c.seq,
+            postings.c.account_id,
+            postings.c.amount,
+            postings.c.serial_start,
+            postings.c.serial_end,
+            journal.c.kind,
+            journal.c.recorded_at,
+        )
+        .join(journal, journal.c.seq == postings.c.seq)
+        .where(postings.c.instrument == code)
+        .where(postings.c.serial_start <= serial)
+        .where(postings.c.serial_end >= serial)
+        .order_by(postings.c.seq, postings.c.n)
+    )
+    with app.reading() as connection:
+        rows = connection.execute(query).all()
+    moves: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        move = moves.setdefault(
+            r.seq,
+            {"kind": r.kind, "at": r.recorded_at, "start": r.serial_start, "end": r.serial_end},
+        )
+        move["to" if r.amount > 0 else "from"] = r.account_id
+    if not moves:
+        raise NotFound(f"serial {serial} of {code} has never been issued")
+    return [
+        SerialMove(
+            seq=seq,
+            kind=EntryKind(m["kind"]),
+            recorded_at=m["at"],
+            source=m.get("from", ""),
+            to=m.get("to", ""),
+            serial_start=m["start"],
+            serial_end=m["end"],
+        )
+        for seq, m in moves.items()
+    ]
+
+
+def get_entry(app: App, seq: int) -> JournalEntry:
+    with app.reading() as connection:
+        entry = LedgerStore(connection).load_entries([seq]).get(seq)
+    if entry is None:
+        raise NotFound(f"journal entry {seq} does not exist")
+    return entry
+
+
+def journal_page(
+    app: App, before: int | None = None, limit: int = 50, account: str | None = None
+) -> Page[JournalEntry]:
+    """Journal entries newest first; ``before`` is the cursor (a sequence number)."""
+    journal, postings = schema.journal, schema.postings
+    query = select(journal.c.seq).order_by(journal.c.seq.desc()).limit(limit + 1)
+    if before is not None:
+        query = query.where(journal.c.seq < before)
+    if account is not None:
+        query = query.where(
+            journal.c.seq.in_(select(postings.c.seq).where(postings.c.account_id == account))
+        )
+    with app.reading() as connection:
+        seqs = [int(r[0]) for r in connection.execute(query)]
+        entries = LedgerStore(connection).load_entries(seqs[:limit])
+    items = tuple(entries[s] for s in seqs[:limit])
+    return Page(items, str(items[-1].seq) if len(seqs) > limit else None)
