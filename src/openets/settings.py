@@ -20,3 +20,11 @@ class Settings(BaseSettings):
     busy_timeout_s: float = 30.0
     #: Lifetime of a token issued by the password login (hours).
     token_hours: int = 12
+    #: Argon2id cost of password and API-key hashes: passes, memory (KiB) and lanes. The
+    #: defaults are argon2-cffi's (RFC 9106 low-memory profile); tests pass cheap ones.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    #: How long a successful API-key check is trusted in-process without re-running Argon2
+    #: (seconds). A revocation made in another process takes effect after at most this long.
+    api_key_cache_s: float = 60.0

@@ -5,15 +5,16 @@ unit of work touches. The storage layer loads it, :meth:`Book.apply` turns each 
 the balanced postings of one journal entry (or refuses it, changing nothing), and the storage
 layer writes back the positions the book marked dirty. No I/O happens here.
 
-Serial numbers are whole numbers counted per instrument from 1. Units leave an account lowest
-serial first; a transfer splits a block and never renumbers it, and a received block merges
-with an adjacent one so a holding stays as few blocks as possible.
+Serial numbers are whole numbers counted per instrument from 1. Units leave an account from
+its largest serial block (lowest serials of that block first); a transfer splits a block and
+never renumbers it, and a received block merges with an adjacent one, so a holding stays in
+as few blocks as possible and most transfers move exactly one block.
 """
 
 from __future__ import annotations
 
 import json
-from bisect import bisect_left, bisect_right
+from heapq import heapify, heappop, heappush, heapreplace
 from dataclasses import dataclass, field
 
 from openets.errors import InvalidInput, NotFound, RuleViolation
@@ -43,70 +44,111 @@ PositionKey = tuple[str, str]  # (account id, instrument code)
 
 
 class Position:
-    """One account's holding of one instrument: balance, frozen part, serial blocks."""
+    """One account's holding of one instrument: balance, frozen part, serial blocks.
 
-    __slots__ = ("blocks", "frozen", "quantity")
+    Blocks are kept as two maps (first serial -> last, last -> first) so a received block
+    merges with its neighbours in constant time, and a heap of blocks by size so a transfer
+    takes from the largest block: a transfer then moves a single block in the usual case,
+    and holdings do not crumble into ever smaller pieces as units change hands.
+    """
+
+    __slots__ = ("_ends", "_heap", "_starts", "frozen", "quantity")
 
     def __init__(self, quantity: int = 0, frozen: int = 0, blocks: list[Block] | None = None):
         self.quantity = quantity
         self.frozen = frozen
-        self.blocks: list[Block] = blocks if blocks is not None else []
+        self._ends: dict[int, int] = {}
+        self._starts: dict[int, int] = {}
+        for start, end in blocks or ():
+            self._ends[start] = end
+            self._starts[end] = start
+        self._heap: list[tuple[int, int]] = []
+        self._rebuild_heap()
 
     @property
     def available(self) -> int:
         return self.quantity - self.frozen
 
-    def take_lowest(self, quantity: int) -> list[Block]:
-        """Remove ``quantity`` units, lowest serials first; return the blocks removed."""
-        blocks = self.blocks
+    @property
+    def blocks(self) -> list[Block]:
+        """The serial blocks held, in serial order."""
+        return sorted(self._ends.items())
+
+    def block_set(self) -> set[Block]:
+        return set(self._ends.items())
+
+    def _rebuild_heap(self) -> None:
+        self._heap = [(start - end - 1, start) for start, end in self._ends.items()]
+        heapify(self._heap)
+
+    def take_largest(self, quantity: int) -> list[Block]:
+        """Remove ``quantity`` units from the largest blocks (lowest serials within a block).
+
+        The caller has checked that the position holds at least ``quantity`` units.
+        """
+        ends, starts, heap = self._ends, self._starts, self._heap
         taken: list[Block] = []
         while quantity:
-            start, end = blocks[0]
-            size = end - start + 1
+            while True:  # skip heap entries of blocks that have since changed
+                negative_size, start = heap[0]
+                end = ends.get(start)
+                if end is not None and start - end - 1 == negative_size:
+                    break
+                heappop(heap)
+            size = -negative_size
             if size <= quantity:
-                del blocks[0]
+                heappop(heap)
+                del ends[start], starts[end]
                 taken.append((start, end))
                 quantity -= size
             else:
-                blocks[0] = (start + quantity, end)
-                taken.append((start, start + quantity - 1))
+                rest = start + quantity
+                heapreplace(heap, (rest - end - 1, rest))
+                del ends[start]
+                ends[rest] = end
+                starts[end] = rest
+                taken.append((start, rest - 1))
                 quantity = 0
+        if len(heap) > 2 * len(ends) + 64:
+            self._rebuild_heap()
         return taken
 
+    def _block_containing(self, start: int, end: int) -> Block | None:
+        for block_start, block_end in self._ends.items():
+            if block_start <= start and end <= block_end:
+                return block_start, block_end
+        return None
+
     def holds(self, start: int, end: int) -> bool:
-        i = bisect_right(self.blocks, (start, end)) - 1
-        if i >= 0 and self.blocks[i][0] <= start and self.blocks[i][1] >= end:
-            return True
-        # a block starting exactly at ``start`` but longer sorts after (start, end)
-        i += 1
-        return i < len(self.blocks) and self.blocks[i][0] == start and self.blocks[i][1] >= end
+        return self._block_containing(start, end) is not None
 
     def take_range(self, start: int, end: int) -> None:
         """Remove exactly the serials ``start..end``, which must lie in one held block."""
-        blocks = self.blocks
-        i = bisect_right(blocks, (start, end)) - 1
-        if i < 0 or not (blocks[i][0] <= start and blocks[i][1] >= end):
-            i += 1
-        block_start, block_end = blocks[i]
-        rest = []
-        if block_start < start:
-            rest.append((block_start, start - 1))
-        if end < block_end:
-            rest.append((end + 1, block_end))
-        blocks[i : i + 1] = rest
+        block = self._block_containing(start, end)
+        if block is None:
+            raise RuleViolation(f"serials {start}-{end} are not held here")
+        block_start, block_end = block
+        del self._ends[block_start], self._starts[block_end]
+        for piece_start, piece_end in ((block_start, start - 1), (end + 1, block_end)):
+            if piece_start <= piece_end:
+                self._ends[piece_start] = piece_end
+                self._starts[piece_end] = piece_start
+                heappush(self._heap, (piece_start - piece_end - 1, piece_start))
 
     def add(self, start: int, end: int) -> None:
         """Add the serials ``start..end``, merging with adjacent blocks."""
-        blocks = self.blocks
-        i = bisect_left(blocks, (start, end))
-        if i > 0 and blocks[i - 1][1] + 1 == start:
-            start = blocks[i - 1][0]
-            i -= 1
-            del blocks[i]
-        if i < len(blocks) and blocks[i][0] == end + 1:
-            end = blocks[i][1]
-            del blocks[i]
-        blocks.insert(i, (start, end))
+        ends, starts = self._ends, self._starts
+        left = starts.pop(start - 1, None)
+        if left is not None:
+            del ends[left]
+            start = left
+        right = ends.pop(end + 1, None)
+        if right is not None:
+            del starts[right]
+            end = right
+        ends[start] = end
+        starts[end] = start
+        heappush(self._heap, (start - end - 1, start))
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +264,7 @@ class Book:
         giver = self._check_available(source, instrument, quantity)
         taker = self._position(to, instrument)
         postings: list[Posting] = []
-        for start, end in giver.take_lowest(quantity):
+        for start, end in giver.take_largest(quantity):
             size = end - start + 1
             taker.add(start, end)
             postings.append(Posting(source, instrument, -size, 0, start, end))
@@ -377,15 +419,13 @@ class Book:
                         f"cannot correct entry {seq}: account {p.account!r} has only "
                         f"{frozen} t of {p.instrument} frozen"
                     )
-        for (account, instrument), quantity in outflow.items():
+        needs = list(outflow.items())
+        needs += [((p.account, p.instrument), p.frozen) for p in reverse if p.frozen > 0]
+        for (account, instrument), quantity in needs:
             try:
                 self._check_available(account, instrument, quantity)
             except RuleViolation as refusal:
                 raise RuleViolation(f"cannot correct entry {seq}: {refusal.message}") from None
-        if any(p.frozen > 0 for p in reverse):
-            for p in reverse:
-                if p.frozen > 0:
-                    self._check_available(p.account, p.instrument, p.frozen)
 
 
 def system_account_kinds() -> dict[str, AccountKind]:

@@ -3,6 +3,12 @@
 Each entry's hash commits to the previous entry's hash and to the entry's own canonical
 content (sequence number, kind, time, memo, idempotency key and every posting), so editing,
 deleting or reordering any stored row breaks the chain from that row on.
+
+The canonical text separates fields with ASCII unit separators and postings with record
+separators. Every field that is not a number, a fixed-format time or a validated code or
+account id (which cannot contain a separator) is written with its length in front, so the
+encoding is one-to-one: no edit can move text across a field or posting boundary and keep the
+hash. This is several times cheaper than JSON, which matters at 200,000 entries per batch.
 """
 
 from __future__ import annotations
@@ -13,17 +19,10 @@ from collections.abc import Iterable
 from openets.registry.model import Posting
 
 GENESIS_HASH = "0" * 64
-_FIELD = "\x1f"  # ASCII unit separator: cannot occur in ids, codes or numbers
-_RECORD = "\x1e"  # ASCII record separator
 
 
-def canonical_postings(postings: Iterable[Posting]) -> str:
-    return _RECORD.join(
-        f"{p.account}{_FIELD}{p.instrument}{_FIELD}{p.amount}{_FIELD}{p.frozen}"
-        f"{_FIELD}{'' if p.serial_start is None else p.serial_start}"
-        f"{_FIELD}{'' if p.serial_end is None else p.serial_end}"
-        for p in postings
-    )
+def _counted(text: str | None) -> str:
+    return "-" if text is None else f"{len(text)}:{text}"
 
 
 def entry_hash(
@@ -36,6 +35,10 @@ def entry_hash(
     postings: Iterable[Posting],
 ) -> str:
     """SHA-256 (hex) of the previous hash and the entry's canonical content."""
-    content = _FIELD.join((prev_hash, str(seq), kind, recorded_at, memo, key or ""))
-    body = content + _RECORD + canonical_postings(postings)
-    return hashlib.sha256(body.encode()).hexdigest()
+    head = f"{prev_hash}\x1f{seq}\x1f{kind}\x1f{recorded_at}\x1f{_counted(memo)}\x1f{_counted(key)}"
+    lines = [
+        f"{_counted(p.account)}\x1f{_counted(p.instrument)}\x1f{p.amount}\x1f{p.frozen}"
+        f"\x1f{p.serial_start}\x1f{p.serial_end}"
+        for p in postings
+    ]
+    return hashlib.sha256("\x1e".join([head, *lines]).encode()).hexdigest()

@@ -236,10 +236,11 @@ def _apply(
             raise type(refusal)(f"{label(i)}: {refusal.message}") from None
         seq += 1
         prev = chain
-        chain = entry_hash(prev, seq, draft.kind, recorded_at, draft.memo, command.key, draft.postings)
+        key = command.key or None  # an empty key is no key: store NULL, not a unique ""
+        chain = entry_hash(prev, seq, draft.kind, recorded_at, draft.memo, key, draft.postings)
         reverses = command.seq if isinstance(command, CorrectEntry) else None
         journal_rows.append(
-            (seq, draft.kind.value, recorded_at, day, draft.memo, command.key, digest, reverses)
+            (seq, draft.kind.value, recorded_at, day, draft.memo, key, digest, reverses)
             + (prev, chain)
         )
         for n, p in enumerate(draft.postings):

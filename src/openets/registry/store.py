@@ -121,10 +121,14 @@ class LedgerStore:
                     f"WHERE instrument = {self._mark} AND account_id IN ({marks}) "
                     "ORDER BY serial_start"
                 )
+                held: dict[str, list[Block]] = {}
                 for account, start, end in self._rows(sql, [instrument, *chunk]):
-                    positions[(account, instrument)].blocks.append((int(start), int(end)))
+                    held.setdefault(account, []).append((int(start), int(end)))
+                for account, blocks in held.items():
+                    old = positions[(account, instrument)]
+                    positions[(account, instrument)] = Position(old.quantity, old.frozen, blocks)
         for key, position in positions.items():
-            self._loaded_blocks[key] = set(position.blocks)
+            self._loaded_blocks[key] = position.block_set()
         return positions
 
     def load_next_serials(self, instruments: Iterable[str]) -> dict[str, int]:
@@ -225,7 +229,7 @@ class LedgerStore:
             account, instrument = key
             balance_rows.append((account, instrument, position.quantity, position.frozen))
             before = self._loaded_blocks.get(key, set())
-            after = set(position.blocks)
+            after = position.block_set()
             gone.extend((instrument, start) for start, _ in before - after)
             new.extend((instrument, s, e, account) for s, e in after - before)
             self._loaded_blocks[key] = after
