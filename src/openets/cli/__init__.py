@@ -1,5 +1,82 @@
-"""The ``openets`` command line."""
+"""The ``openets`` command line.
+
+Exit codes: 0 ok, 1 refused by a rule, 2 usage or malformed input, 3 not found, 4 conflict.
+Errors are one line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from sqlalchemy.exc import DBAPIError
+
+from openets import __version__
+from openets.cli import audit, db, registry, server, users
+from openets.cli.context import CliState, err_console
+from openets.errors import OpenETSError
+
+app = typer.Typer(
+    name="openets",
+    help="OpenETS: run a regional carbon emissions trading system.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
-def main() -> None:  # replaced by the Typer app
-    raise SystemExit("not built yet")
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"openets {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db_url: str | None = typer.Option(
+        None,
+        "--db",
+        envvar="OPENETS_DATABASE_URL",
+        help="SQLAlchemy database URL (default sqlite:///openets.db in the working directory).",
+        show_default=False,
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """OpenETS command line; one sub-command group per capability."""
+    ctx.obj = CliState(db_url)
+
+
+app.add_typer(db.app, name="db")
+app.add_typer(registry.app, name="registry")
+app.add_typer(audit.app, name="audit")
+app.add_typer(users.app, name="user")
+app.command("serve")(server.serve)
+app.command("demo")(server.demo)
+
+_SCHEMA_MISSING = ("no such table", "does not exist", "undefinedtable")
+
+
+def main() -> None:
+    """Console-script entry point: run the CLI and map errors to exit codes."""
+    try:
+        result = app(standalone_mode=False)
+    except OpenETSError as error:
+        err_console.print(f"[red]error:[/red] {error.message}", highlight=False, soft_wrap=True)
+        sys.exit(error.exit_code)
+    except click.exceptions.UsageError as error:
+        err_console.print(f"[red]usage:[/red] {error.format_message()}", highlight=False)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except DBAPIError as error:
+        text = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        if any(marker in text.lower() for marker in _SCHEMA_MISSING):
+            text += " (run `openets db upgrade` first)"
+        err_console.print(f"[red]database error:[/red] {text}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)

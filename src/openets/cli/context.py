@@ -1,0 +1,42 @@
+"""The CLI's per-invocation context: which database, and the wired application."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from openets.bootstrap import App, bootstrap
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@dataclass
+class CliState:
+    database_url: str | None
+    _app: App | None = field(default=None, repr=False)
+
+    def app(self) -> App:
+        if self._app is None:
+            self._app = bootstrap(self.database_url)
+        return self._app
+
+
+def get_app(ctx: typer.Context) -> App:
+    """The application for this invocation (built on first use, from ``--db``)."""
+    root = ctx.find_root()
+    state = root.obj
+    if not isinstance(state, CliState):
+        state = root.obj = CliState(None)
+    return state.app()
+
+
+def print_json(document: Any) -> None:
+    """Print one JSON document on stdout (UTF-8, not escaped)."""
+    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
