@@ -13,11 +13,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData(
@@ -28,6 +30,9 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
+
+#: journal sequence numbers: BIGINT, but INTEGER on SQLite so that it is the rowid
+SEQ = BigInteger().with_variant(Integer(), "sqlite")
 
 accounts = Table(
     "accounts",
@@ -53,39 +58,48 @@ positions = Table(
     Column("instrument", String(16), nullable=False),
     Column("quantity", BigInteger, nullable=False),
     Column("frozen", BigInteger, nullable=False),
+    #: the serial blocks held, packed (see ``openets.registry.store.pack_blocks``): one row
+    #: write per position and batch, however many blocks a batch splits and merges
+    Column("serial_blocks", LargeBinary, nullable=False),
     PrimaryKeyConstraint("account_id", "instrument"),
-)
-
-blocks = Table(
-    "blocks",
-    metadata,
-    Column("instrument", String(16), nullable=False),
-    Column("serial_start", BigInteger, nullable=False),
-    Column("serial_end", BigInteger, nullable=False),
-    Column("account_id", String(64), ForeignKey("accounts.id"), nullable=False),
-    PrimaryKeyConstraint("instrument", "serial_start"),
-    Index(None, "account_id", "instrument"),
+    sqlite_with_rowid=False,
 )
 
 journal = Table(
     "journal",
     metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    # INTEGER on SQLite makes the sequence number the rowid: one B-tree fewer per entry
+    Column("seq", SEQ, primary_key=True, autoincrement=False),
     Column("kind", String(16), nullable=False),
     Column("recorded_at", String(32), nullable=False),
     Column("business_date", String(10), nullable=False),
     Column("memo", Text, nullable=False),
-    Column("idem_key", String(200), nullable=True, unique=True),
+    Column("idem_key", String(200), nullable=True),
     Column("fingerprint", String(64), nullable=True),
-    Column("reverses", BigInteger, nullable=True, unique=True),
+    Column("reverses", BigInteger, nullable=True),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    # partial unique indexes: entries without a key or not reversing anything cost nothing
+    Index(
+        "uq_journal_idem_key",
+        "idem_key",
+        unique=True,
+        sqlite_where=text("idem_key IS NOT NULL"),
+        postgresql_where=text("idem_key IS NOT NULL"),
+    ),
+    Index(
+        "uq_journal_reverses",
+        "reverses",
+        unique=True,
+        sqlite_where=text("reverses IS NOT NULL"),
+        postgresql_where=text("reverses IS NOT NULL"),
+    ),
 )
 
 postings = Table(
     "postings",
     metadata,
-    Column("seq", BigInteger, ForeignKey("journal.seq"), nullable=False),
+    Column("seq", SEQ, ForeignKey("journal.seq"), nullable=False),
     Column("n", Integer, nullable=False),
     Column("account_id", String(64), ForeignKey("accounts.id"), nullable=False),
     Column("instrument", String(16), nullable=False),
@@ -96,6 +110,7 @@ postings = Table(
     PrimaryKeyConstraint("seq", "n"),
     Index(None, "instrument", "serial_start"),
     Index(None, "account_id", "seq"),
+    sqlite_with_rowid=False,
 )
 
 #: One row: the sequence number and hash of the newest entry. Every writer locks it first,

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from openets.bootstrap import App
 from openets.registry.chain import GENESIS_HASH, entry_hash
 from openets.registry.model import ISSUANCE_ACCOUNT, ChainReport, Posting
+from openets.registry.store import unpack_blocks
 
 _BATCH = 5000
 
@@ -118,24 +119,26 @@ def _verify_positions(connection: Connection) -> str | None:
 
 
 def _verify_blocks(connection: Connection) -> str | None:
-    held: dict[tuple[str, str], int] = {}
-    previous: tuple[str, int] | None = None
-    for instrument, start, end, account in connection.exec_driver_sql(
-        "SELECT instrument, serial_start, serial_end, account_id FROM blocks "
-        "ORDER BY instrument, serial_start"
+    held: dict[str, list[tuple[int, int, str]]] = {}
+    for account, instrument, quantity, packed in connection.exec_driver_sql(
+        "SELECT account_id, instrument, quantity, serial_blocks FROM positions"
     ):
-        if end < start:
-            return f"serial block {start}-{end} of {instrument} is empty"
-        if previous is not None and previous[0] == instrument and previous[1] >= start:
-            return f"serial {start} of {instrument} is held in two places"
-        previous = (instrument, int(end))
-        held[(account, instrument)] = held.get((account, instrument), 0) + int(end - start + 1)
-    for account, instrument, quantity in connection.exec_driver_sql(
-        "SELECT account_id, instrument, quantity FROM positions"
-    ):
-        if account != ISSUANCE_ACCOUNT and held.get((account, instrument), 0) != quantity:
+        blocks = unpack_blocks(packed)
+        if account == ISSUANCE_ACCOUNT:
+            continue
+        if sum(end - start + 1 for start, end in blocks) != quantity:
             return (
                 f"account {account!r} holds {quantity} t of {instrument} but serial blocks "
-                f"for {held.get((account, instrument), 0)} t"
+                f"for {sum(end - start + 1 for start, end in blocks)} t"
             )
+        held.setdefault(instrument, []).extend((start, end, account) for start, end in blocks)
+    for instrument, blocks in held.items():
+        blocks.sort()
+        last_end = 0
+        for start, end, account in blocks:
+            if end < start:
+                return f"serial block {start}-{end} of {instrument} in {account!r} is empty"
+            if start <= last_end:
+                return f"serial {start} of {instrument} is held in two places"
+            last_end = end
     return None

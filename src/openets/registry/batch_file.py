@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
+from typing import overload
 
 from openets.errors import InvalidInput
 from openets.registry.model import TransferUnits
@@ -11,7 +13,27 @@ from openets.registry.model import TransferUnits
 HEADER = ("instrument", "quantity", "from", "to", "key")
 
 
-def read_transfer_csv(path: Path) -> tuple[list[TransferUnits], list[str]]:
+class LineLabels(Sequence[str]):
+    """``file: line N`` for each command, made only when an error needs one."""
+
+    def __init__(self, name: str, lines: list[int]) -> None:
+        self._name = name
+        self._lines = lines
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return LineLabels(self._name, self._lines[index])
+        return f"{self._name}: line {self._lines[index]}"
+
+
+def read_transfer_csv(path: Path) -> tuple[list[TransferUnits], LineLabels]:
     """Parse a batch file; return the transfers and a ``line N`` label for each.
 
     The whole file is checked before anything is applied; an error names its line.
@@ -21,7 +43,7 @@ def read_transfer_csv(path: Path) -> tuple[list[TransferUnits], list[str]]:
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     commands: list[TransferUnits] = []
-    labels: list[str] = []
+    lines: list[int] = []
     with handle:
         reader = csv.reader(handle)
         header = next(reader, None)
@@ -44,5 +66,5 @@ def read_transfer_csv(path: Path) -> tuple[list[TransferUnits], list[str]]:
             if amount <= 0:
                 raise InvalidInput(f"{path}: line {line}: quantity must be positive, got {amount}")
             commands.append(TransferUnits(instrument, amount, source, to, key or None))
-            labels.append(f"{path.name}: line {line}")
-    return commands, labels
+            lines.append(line)
+    return commands, LineLabels(path.name, lines)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 from heapq import heapify, heappop, heappush, heapreplace
 from dataclasses import dataclass, field
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from openets.errors import InvalidInput, NotFound, RuleViolation
 from openets.registry.instruments import parse_instrument
@@ -24,6 +26,7 @@ from openets.registry.model import (
     ISSUANCE_ACCOUNT,
     RETIREMENT_ACCOUNT,
     Account,
+    SYSTEM_KINDS,
     AccountKind,
     CancelUnits,
     CorrectEntry,
@@ -151,8 +154,7 @@ class Position:
         heappush(self._heap, (start - end - 1, start))
 
 
-@dataclass(frozen=True, slots=True)
-class Draft:
+class Draft(NamedTuple):
     """A journal entry before it gets its sequence number and hash."""
 
     kind: EntryKind
@@ -230,8 +232,10 @@ class Book:
         return account
 
     def _user_account(self, account_id: str, role: str) -> Account:
-        account = self._account(account_id)
-        if account.is_system:
+        account = self.accounts.get(account_id)
+        if account is None:
+            raise NotFound(f"account {account_id!r} does not exist")
+        if account.kind in SYSTEM_KINDS:
             raise RuleViolation(
                 f"account {account_id!r} is a {account.kind} account and cannot be the {role} "
                 "of this operation"
@@ -277,21 +281,8 @@ class Book:
 
     def apply(self, command: RegistryCommand) -> Draft:
         """Apply one command to the book and return its entry, or raise and change nothing."""
-        match command:
-            case IssueUnits():
-                return self._issue(command)
-            case TransferUnits():
-                return self._transfer(command)
-            case RetireUnits():
-                return self._retire(command)
-            case CancelUnits():
-                return self._cancel(command)
-            case FreezeUnits():
-                return self._freeze(command)
-            case UnfreezeUnits():
-                return self._unfreeze(command)
-            case CorrectEntry():
-                return self._correct(command)
+        rule: Callable[[Book, Any], Draft] = _RULES[type(command)]
+        return rule(self, command)
 
     def _issue(self, command: IssueUnits) -> Draft:
         instrument = parse_instrument(command.instrument).code
@@ -426,6 +417,17 @@ class Book:
                 self._check_available(account, instrument, quantity)
             except RuleViolation as refusal:
                 raise RuleViolation(f"cannot correct entry {seq}: {refusal.message}") from None
+
+
+_RULES: dict[type, Callable[[Book, Any], Draft]] = {
+    IssueUnits: Book._issue,
+    TransferUnits: Book._transfer,
+    RetireUnits: Book._retire,
+    CancelUnits: Book._cancel,
+    FreezeUnits: Book._freeze,
+    UnfreezeUnits: Book._unfreeze,
+    CorrectEntry: Book._correct,
+}
 
 
 def system_account_kinds() -> dict[str, AccountKind]:

@@ -42,7 +42,11 @@ from openets.registry.model import (
     check_account_id,
     parse_account_kind,
 )
-from openets.registry.store import LedgerStore
+from openets.registry.store import BulkWriter, LedgerStore
+
+#: entries handed to the bulk writer at a time (a batch larger than this is written on a
+#: second thread while the rest is computed)
+_BULK_CHUNK = 4096
 
 # --- accounts -----------------------------------------------------------------------------
 
@@ -227,30 +231,34 @@ def _apply(
     seq, chain = head_seq, head_hash
     journal_rows: list[tuple[Any, ...]] = []
     posting_rows: list[tuple[Any, ...]] = []
-    for i, command, digest in todo:
-        try:
-            draft = book.apply(command)
-        except OpenETSError as refusal:
-            if len(commands) == 1:
-                raise
-            raise type(refusal)(f"{label(i)}: {refusal.message}") from None
-        seq += 1
-        prev = chain
-        key = command.key or None  # an empty key is no key: store NULL, not a unique ""
-        chain = entry_hash(prev, seq, draft.kind, recorded_at, draft.memo, key, draft.postings)
-        reverses = command.seq if isinstance(command, CorrectEntry) else None
-        journal_rows.append(
-            (seq, draft.kind.value, recorded_at, day, draft.memo, key, digest, reverses)
-            + (prev, chain)
-        )
-        for n, p in enumerate(draft.postings):
-            posting_rows.append(
-                (seq, n, p.account, p.instrument, p.amount, p.frozen, p.serial_start, p.serial_end)
+    writer = BulkWriter(store) if len(todo) > _BULK_CHUNK else None
+    try:
+        for i, command, digest in todo:
+            try:
+                draft = book.apply(command)
+            except OpenETSError as refusal:
+                if len(commands) == 1:
+                    raise
+                raise type(refusal)(f"{label(i)}: {refusal.message}") from None
+            seq += 1
+            prev = chain
+            key = command.key or None  # an empty key is no key: store NULL, not a unique ""
+            chain = entry_hash(prev, seq, draft.kind, recorded_at, draft.memo, key, draft.postings)
+            reverses = command.seq if isinstance(command, CorrectEntry) else None
+            journal_rows.append(
+                (seq, draft.kind.value, recorded_at, day, draft.memo, key, digest, reverses, prev, chain)
             )
-        outcome[i] = (seq, False)
-
-    if journal_rows:
-        store.append(journal_rows, posting_rows)
+            for n, p in enumerate(draft.postings):
+                posting_rows.append((seq, n, *p))
+            outcome[i] = (seq, False)
+            if writer is not None and len(journal_rows) >= _BULK_CHUNK:
+                writer.put(journal_rows, posting_rows)
+                journal_rows, posting_rows = [], []
+    finally:
+        if writer is not None:
+            writer.close()
+    store.append(journal_rows, posting_rows)
+    if seq != head_seq:
         if book.dirty:
             store.save_positions(book.positions, book.dirty)
         changed_serials = {

@@ -6,6 +6,10 @@ Hot paths (a batch of 200,000 transfers) write with the driver's own bulk calls:
 
 from __future__ import annotations
 
+import queue
+import sys
+import threading
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
@@ -41,6 +45,22 @@ POSTING_COLUMNS = (
 _CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
+def pack_blocks(blocks: Sequence[Block]) -> bytes:
+    """Serial blocks as little-endian signed 64-bit (first, last) pairs, in serial order."""
+    flat = array("q", [serial for block in blocks for serial in block])
+    if sys.byteorder != "little":  # pragma: no cover - every platform we run on is
+        flat.byteswap()
+    return flat.tobytes()
+
+
+def unpack_blocks(packed: bytes | memoryview | None) -> list[Block]:
+    flat = array("q")
+    flat.frombytes(bytes(packed or b""))
+    if sys.byteorder != "little":  # pragma: no cover
+        flat.byteswap()
+    return list(zip(flat[::2], flat[1::2], strict=True))
+
+
 def _chunks(items: Iterable[str], size: int = _CHUNK) -> Iterator[list[str]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -54,7 +74,6 @@ class LedgerStore:
         self.connection = connection
         self.postgres = connection.dialect.name == "postgresql"
         self._mark = "%s" if self.postgres else "?"
-        self._loaded_blocks: dict[PositionKey, set[Block]] = {}
 
     def _marks(self, count: int) -> str:
         return ", ".join([self._mark] * count)
@@ -101,34 +120,20 @@ class LedgerStore:
         return found
 
     def load_positions(self, keys: Iterable[PositionKey]) -> dict[PositionKey, Position]:
-        """Positions with their serial blocks; remembers the blocks to save only changes."""
-        wanted = set(keys)
+        """Positions with their serial blocks."""
         by_instrument: dict[str, list[str]] = {}
-        for account, instrument in wanted:
+        for account, instrument in set(keys):
             by_instrument.setdefault(instrument, []).append(account)
         positions: dict[PositionKey, Position] = {}
         for instrument, account_ids in by_instrument.items():
             for chunk in _chunks(account_ids):
-                marks = self._marks(len(chunk))
                 sql = (
-                    "SELECT account_id, quantity, frozen FROM positions "
-                    f"WHERE instrument = {self._mark} AND account_id IN ({marks})"
+                    "SELECT account_id, quantity, frozen, serial_blocks FROM positions "
+                    f"WHERE instrument = {self._mark} AND account_id IN ({self._marks(len(chunk))})"
                 )
-                for account, quantity, frozen in self._rows(sql, [instrument, *chunk]):
-                    positions[(account, instrument)] = Position(int(quantity), int(frozen))
-                sql = (
-                    "SELECT account_id, serial_start, serial_end FROM blocks "
-                    f"WHERE instrument = {self._mark} AND account_id IN ({marks}) "
-                    "ORDER BY serial_start"
-                )
-                held: dict[str, list[Block]] = {}
-                for account, start, end in self._rows(sql, [instrument, *chunk]):
-                    held.setdefault(account, []).append((int(start), int(end)))
-                for account, blocks in held.items():
-                    old = positions[(account, instrument)]
-                    positions[(account, instrument)] = Position(old.quantity, old.frozen, blocks)
-        for key, position in positions.items():
-            self._loaded_blocks[key] = position.block_set()
+                for account, quantity, frozen, packed in self._rows(sql, [instrument, *chunk]):
+                    blocks = unpack_blocks(packed)
+                    positions[(account, instrument)] = Position(int(quantity), int(frozen), blocks)
         return positions
 
     def load_next_serials(self, instruments: Iterable[str]) -> dict[str, int]:
@@ -194,20 +199,24 @@ class LedgerStore:
 
     # --- writes -------------------------------------------------------------------------
 
-    def _insert_many(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]):  # type: ignore[no-untyped-def]
+    def _insert_many(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
         if not rows:
             return
+        # The driver's own connection: this may run on the bulk writer's thread, and it is
+        # the fastest path (COPY on PostgreSQL, executemany on SQLite).
+        raw: Any = self.connection.connection.driver_connection
         if self.postgres:
-            raw = self.connection.connection.driver_connection
-            assert raw is not None
-            with raw.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            ) as copy:
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
                 for row in rows:
                     copy.write_row(row)
         else:
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({self._marks(len(columns))})"
-            self.connection.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
+            marks = self._marks(len(columns))
+            raw.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def append(
         self, journal_rows: Sequence[Sequence[Any]], posting_rows: Sequence[Sequence[Any]]
@@ -216,35 +225,23 @@ class LedgerStore:
         self._insert_many("journal", JOURNAL_COLUMNS, journal_rows)
         self._insert_many("postings", POSTING_COLUMNS, posting_rows)
 
+
     def save_positions(
         self, positions: dict[PositionKey, Position], dirty: Iterable[PositionKey]
     ) -> None:
-        """Upsert balances and write the changed serial blocks of every dirty position."""
+        """Upsert the balance and serial blocks of every dirty position."""
         m = self._mark
-        balance_rows = []
-        gone: list[tuple[str, int]] = []
-        new: list[tuple[str, int, int, str]] = []
-        for key in dirty:
-            position = positions[key]
-            account, instrument = key
-            balance_rows.append((account, instrument, position.quantity, position.frozen))
-            before = self._loaded_blocks.get(key, set())
-            after = position.block_set()
-            gone.extend((instrument, start) for start, _ in before - after)
-            new.extend((instrument, s, e, account) for s, e in after - before)
-            self._loaded_blocks[key] = after
+        rows = [
+            (account, instrument, p.quantity, p.frozen, pack_blocks(p.blocks))
+            for (account, instrument), p in ((key, positions[key]) for key in dirty)
+        ]
         self.connection.exec_driver_sql(
-            "INSERT INTO positions (account_id, instrument, quantity, frozen) "
-            f"VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (account_id, instrument) "
-            "DO UPDATE SET quantity = excluded.quantity, frozen = excluded.frozen",
-            balance_rows,  # type: ignore[arg-type]
+            "INSERT INTO positions (account_id, instrument, quantity, frozen, serial_blocks) "
+            f"VALUES ({m}, {m}, {m}, {m}, {m}) ON CONFLICT (account_id, instrument) DO UPDATE "
+            "SET quantity = excluded.quantity, frozen = excluded.frozen, "
+            "serial_blocks = excluded.serial_blocks",
+            rows,  # type: ignore[arg-type]
         )
-        if gone:
-            self.connection.exec_driver_sql(
-                f"DELETE FROM blocks WHERE instrument = {m} AND serial_start = {m}",
-                gone,  # type: ignore[arg-type]
-            )
-        self._insert_many("blocks", ("instrument", "serial_start", "serial_end", "account_id"), new)
 
     def save_next_serials(self, next_serial: dict[str, int]) -> None:
         m = self._mark
@@ -253,3 +250,42 @@ class LedgerStore:
             "ON CONFLICT (code) DO UPDATE SET next_serial = excluded.next_serial",
             list(next_serial.items()),  # type: ignore[arg-type]
         )
+
+
+class BulkWriter:
+    """Appends journal rows on a second thread while the caller computes the next ones.
+
+    SQLite and psycopg release the GIL while they write, so on two cores a batch of 200,000
+    entries is hashed and written at the same time instead of one after the other. Rows go
+    through the same connection and transaction; the caller does not touch the connection
+    until :meth:`close` returns. A write error is raised from the next :meth:`put` or from
+    :meth:`close`, and the caller's transaction then rolls back.
+    """
+
+    def __init__(self, store: LedgerStore) -> None:
+        self._store = store
+        self._queue: queue.Queue[tuple[list[Any], list[Any]] | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="openets-bulk-writer")
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self._store.append(*item)
+                except BaseException as error:  # handed to the caller's thread
+                    self._error = error
+
+    def put(self, journal_rows: list[Any], posting_rows: list[Any]) -> None:
+        if self._error is not None:
+            self.close()
+        self._queue.put((journal_rows, posting_rows))
+
+    def close(self) -> None:
+        """Wait until every row is written; raise the writer's error if it had one."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error

@@ -16,6 +16,8 @@ branch_labels = None
 depends_on = None
 
 GENESIS_HASH = "0" * 64
+#: BIGINT, but INTEGER on SQLite so that the journal's sequence number is its rowid
+SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
@@ -40,26 +42,16 @@ def upgrade() -> None:
         sa.Column("instrument", sa.String(16), nullable=False),
         sa.Column("quantity", sa.BigInteger, nullable=False),
         sa.Column("frozen", sa.BigInteger, nullable=False),
+        sa.Column("serial_blocks", sa.LargeBinary, nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name="fk_positions_account_id_accounts"
         ),
         sa.PrimaryKeyConstraint("account_id", "instrument", name="pk_positions"),
+        sqlite_with_rowid=False,
     )
-    op.create_table(
-        "blocks",
-        sa.Column("instrument", sa.String(16), nullable=False),
-        sa.Column("serial_start", sa.BigInteger, nullable=False),
-        sa.Column("serial_end", sa.BigInteger, nullable=False),
-        sa.Column("account_id", sa.String(64), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name="fk_blocks_account_id_accounts"
-        ),
-        sa.PrimaryKeyConstraint("instrument", "serial_start", name="pk_blocks"),
-    )
-    op.create_index("ix_blocks_account_id_instrument", "blocks", ["account_id", "instrument"])
     op.create_table(
         "journal",
-        sa.Column("seq", sa.BigInteger, autoincrement=False, nullable=False),
+        sa.Column("seq", SEQ, autoincrement=False, nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("recorded_at", sa.String(32), nullable=False),
         sa.Column("business_date", sa.String(10), nullable=False),
@@ -70,12 +62,19 @@ def upgrade() -> None:
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name="pk_journal"),
-        sa.UniqueConstraint("idem_key", name="uq_journal_idem_key"),
-        sa.UniqueConstraint("reverses", name="uq_journal_reverses"),
     )
+    for column in ("idem_key", "reverses"):
+        op.create_index(
+            f"uq_journal_{column}",
+            "journal",
+            [column],
+            unique=True,
+            sqlite_where=sa.text(f"{column} IS NOT NULL"),
+            postgresql_where=sa.text(f"{column} IS NOT NULL"),
+        )
     op.create_table(
         "postings",
-        sa.Column("seq", sa.BigInteger, nullable=False),
+        sa.Column("seq", SEQ, nullable=False),
         sa.Column("n", sa.Integer, nullable=False),
         sa.Column("account_id", sa.String(64), nullable=False),
         sa.Column("instrument", sa.String(16), nullable=False),
@@ -88,6 +87,7 @@ def upgrade() -> None:
             ["account_id"], ["accounts.id"], name="fk_postings_account_id_accounts"
         ),
         sa.PrimaryKeyConstraint("seq", "n", name="pk_postings"),
+        sqlite_with_rowid=False,
     )
     op.create_index("ix_postings_instrument_serial_start", "postings", ["instrument", "serial_start"])
     op.create_index("ix_postings_account_id_seq", "postings", ["account_id", "seq"])
@@ -133,7 +133,6 @@ def downgrade() -> None:
         "journal_head",
         "postings",
         "journal",
-        "blocks",
         "positions",
         "instruments",
         "accounts",

@@ -1,0 +1,210 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright, against the real
+server (uvicorn in a subprocess) over a SQLite registry populated here.
+
+Without ``/usr/bin/chromium`` (``apt-get install chromium``) the test skips, except under CI
+(``CI`` set), where a skipped browser test would hide a failure, so it fails. Playwright's own
+browser download is never used.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from openets import bootstrap
+from openets.auth import add_user
+from openets.db.migrate import upgrade
+from openets.registry import services
+from openets.registry.model import IssueUnits, TransferUnits
+from openets.settings import Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = Path(os.environ.get("OPENETS_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "browser-test-password"
+#: cheap Argon2 for the test's users and for the server's session keys
+CHEAP_ARGON2 = {
+    "OPENETS_ARGON2_TIME_COST": "1",
+    "OPENETS_ARGON2_MEMORY_KIB": "8",
+    "OPENETS_ARGON2_PARALLELISM": "1",
+}
+SERVER = """
+import sys, uvicorn
+from openets import bootstrap
+from openets.api.app import create_api
+uvicorn.run(create_api(bootstrap(sys.argv[1])), host="127.0.0.1", port=int(sys.argv[2]),
+            log_level="warning")
+"""
+
+
+def require_browser() -> None:
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright package is not installed"
+    if problem is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{problem}: under CI a skipped browser test counts as a failure")
+    pytest.skip(problem)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def populate(url: str) -> None:
+    """A1 holds 750 t of GDEA-2024 (1,000 issued, 250 moved to B1); B1 got 50 one-tonne
+    SINK issues, so the journal (52 entries) runs over one page; a regulator user."""
+    settings = Settings(
+        database_url=url, argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1
+    )
+    app = bootstrap(url, settings=settings)
+    try:
+        upgrade(app)
+        services.ensure_system_accounts(app)
+        services.open_account(app, "A1", "compliance", "Acme Steel")
+        services.open_account(app, "B1", "compliance", "Beta Cement")
+        services.execute(app, IssueUnits("GDEA-2024", 1000, "A1"))
+        services.execute(app, TransferUnits("GDEA-2024", 250, "A1", "B1"))
+        services.execute_batch(app, [IssueUnits("SINK", 1, "B1") for _ in range(50)])
+        add_user(app, "regulator", "regulator", password=PASSWORD)
+    finally:
+        app.dispose()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a real server over a populated SQLite file."""
+    require_browser()
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser')}/openets.db"
+    populate(url)
+    port = free_port()
+    env = {**os.environ, **CHEAP_ARGON2}
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVER, url, str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read() if process.stdout else ""
+                pytest.fail(f"the server exited with {process.returncode}:\n{output}")
+            try:
+                with urllib.request.urlopen(f"{base}/static/app.css", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("the server did not answer within 30 s")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+def test_dashboard_in_chromium(server: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+
+            # the public overview: the supply chart is drawn and the exact figure is there
+            page.goto(f"{server}/")
+            page.wait_for_selector("#supply-chart[data-ready='1']")
+            assert page.locator("#supply-chart canvas").count() >= 1
+            supply = page.locator("#supply-table tr[data-instrument='GDEA-2024']")
+            expect(supply).to_contain_text("1,000")
+            expect(supply.locator("td").nth(4)).to_have_text("1,000")  # outstanding
+            expect(page.locator("[data-chain='ok']")).to_contain_text("52 entries")
+
+            # log in as the regulator: the account list shows A1's balance
+            page.click(".session a[href='/login']")
+            page.fill("input[name=name]", "regulator")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form.stack button[type=submit]")
+            page.wait_for_url(f"{server}/accounts")
+            expect(page.locator("tr[data-account='A1']")).to_contain_text("750")
+            expect(page.locator("tr[data-account='B1']")).to_contain_text("250")
+
+            # the account page draws its holdings chart
+            page.click("tr[data-account='A1'] a")
+            page.wait_for_url(f"{server}/accounts/A1")
+            page.wait_for_selector("#balance-chart[data-ready='1']")
+            assert page.locator("#balance-chart canvas").count() >= 1
+            balance = page.locator("#balance-table tr[data-instrument='GDEA-2024'] td")
+            expect(balance.nth(1)).to_have_text("750")
+
+            # the journal loads its next page in place with HTMX
+            page.goto(f"{server}/journal")
+            entries = page.locator("tr[data-seq]")
+            expect(entries).to_have_count(50)
+            page.click("tr.more-row a")
+            expect(entries).to_have_count(52)
+            expect(page.locator("tr.more-row")).to_have_count(0)
+            expect(entries.last).to_have_attribute("data-seq", "1")
+            assert page.url == f"{server}/journal"
+
+            # the serial search swaps its answer in with HTMX, without a page load
+            page.goto(f"{server}/serials")
+            page.fill("input[name=instrument]", "GDEA-2024")
+            page.fill("input[name=serial]", "100")
+            page.click("form.filter button[type=submit]")
+            rows = page.locator("#serial-result tr[data-seq]")
+            expect(rows).to_have_count(2)
+            expect(rows.nth(1)).to_contain_text("B1")
+            assert page.url.endswith("/serials?instrument=GDEA-2024&serial=100")
+
+            # switch to Chinese: labels change, figures do not
+            page.goto(f"{server}/")
+            page.click("a[lang='zh-CN']")
+            expect(page.locator("h2").first).to_have_text("供应量")
+            page.wait_for_selector("#supply-chart[data-ready='1']")
+            expect(supply).to_contain_text("1,000")
+        finally:
+            browser.close()
+    assert problems == [], f"the browser reported errors: {problems}"
