@@ -55,7 +55,7 @@ class Position:
     and holdings do not crumble into ever smaller pieces as units change hands.
     """
 
-    __slots__ = ("_ends", "_heap", "_starts", "frozen", "quantity")
+    __slots__ = ("_ends", "_heap", "_hot", "_starts", "frozen", "quantity")
 
     def __init__(self, quantity: int = 0, frozen: int = 0, blocks: list[Block] | None = None):
         self.quantity = quantity
@@ -66,6 +66,7 @@ class Position:
             self._ends[start] = end
             self._starts[end] = start
         self._heap: list[tuple[int, int]] = []
+        self._hot: int | None = None
         self._rebuild_heap()
 
     @property
@@ -81,15 +82,30 @@ class Position:
         return set(self._ends.items())
 
     def _rebuild_heap(self) -> None:
+        self._hot = None
         self._heap = [(start - end - 1, start) for start, end in self._ends.items()]
         heapify(self._heap)
 
     def take_largest(self, quantity: int) -> list[Block]:
         """Remove ``quantity`` units from the largest blocks (lowest serials within a block).
 
-        The caller has checked that the position holds at least ``quantity`` units.
+        The caller has checked that the position holds at least ``quantity`` units. The block
+        last taken from stays "hot": while it covers the next quantity it is cut again without
+        touching the heap, which is the common case of an account selling from one big block.
         """
-        ends, starts, heap = self._ends, self._starts, self._heap
+        ends, starts = self._ends, self._starts
+        hot = self._hot
+        if hot is not None:
+            end = ends.get(hot)
+            if end is not None and end - hot >= quantity:
+                rest = hot + quantity
+                del ends[hot]
+                ends[rest] = end
+                starts[end] = rest
+                self._hot = rest
+                return [(hot, rest - 1)]
+            self._cool()
+        heap = self._heap
         taken: list[Block] = []
         while quantity:
             while True:  # skip heap entries of blocks that have since changed
@@ -98,23 +114,32 @@ class Position:
                 if end is not None and start - end - 1 == negative_size:
                     break
                 heappop(heap)
+            heappop(heap)
             size = -negative_size
             if size <= quantity:
-                heappop(heap)
                 del ends[start], starts[end]
                 taken.append((start, end))
                 quantity -= size
             else:
                 rest = start + quantity
-                heapreplace(heap, (rest - end - 1, rest))
                 del ends[start]
                 ends[rest] = end
                 starts[end] = rest
+                self._hot = rest  # not in the heap while hot; _cool() puts it back
                 taken.append((start, rest - 1))
                 quantity = 0
         if len(heap) > 2 * len(ends) + 64:
             self._rebuild_heap()
         return taken
+
+    def _cool(self) -> None:
+        """Put the hot block back in the heap (its heap entry went stale while it was hot)."""
+        hot = self._hot
+        self._hot = None
+        if hot is not None:
+            end = self._ends.get(hot)
+            if end is not None:
+                heappush(self._heap, (hot - end - 1, hot))
 
     def _block_containing(self, start: int, end: int) -> Block | None:
         for block_start, block_end in self._ends.items():
@@ -130,6 +155,7 @@ class Position:
         block = self._block_containing(start, end)
         if block is None:
             raise RuleViolation(f"serials {start}-{end} are not held here")
+        self._cool()
         block_start, block_end = block
         del self._ends[block_start], self._starts[block_end]
         for piece_start, piece_end in ((block_start, start - 1), (end + 1, block_end)):
@@ -148,6 +174,8 @@ class Position:
         right = ends.pop(end + 1, None)
         if right is not None:
             del starts[right]
+            if self._hot == end + 1:  # the hot block now starts earlier
+                self._hot = start
             end = right
         ends[start] = end
         starts[end] = start
