@@ -75,7 +75,7 @@ journal = Table(
     Column("business_date", String(10), nullable=False),
     Column("memo", Text, nullable=False),
     Column("idem_key", String(200), nullable=True),
-    Column("fingerprint", String(64), nullable=True),
+    Column("fingerprint", Text, nullable=True),
     Column("reverses", BigInteger, nullable=True),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
@@ -108,7 +108,15 @@ postings = Table(
     Column("serial_start", BigInteger, nullable=True),
     Column("serial_end", BigInteger, nullable=True),
     PrimaryKeyConstraint("seq", "n"),
-    Index(None, "instrument", "serial_start"),
+    # serial history looks up the postings that received a serial: indexing only those
+    # (amount > 0) halves the index's writes
+    Index(
+        "ix_postings_serials_in",
+        "instrument",
+        "serial_start",
+        sqlite_where=text("amount > 0"),
+        postgresql_where=text("amount > 0"),
+    ),
     Index(None, "account_id", "seq"),
     sqlite_with_rowid=False,
 )

@@ -55,7 +55,7 @@ class Position:
     and holdings do not crumble into ever smaller pieces as units change hands.
     """
 
-    __slots__ = ("_ends", "_heap", "_hot", "_starts", "frozen", "quantity")
+    __slots__ = ("_ends", "_heap", "_hot", "_pending", "_starts", "frozen", "quantity")
 
     def __init__(self, quantity: int = 0, frozen: int = 0, blocks: list[Block] | None = None):
         self.quantity = quantity
@@ -67,6 +67,7 @@ class Position:
             self._starts[end] = start
         self._heap: list[tuple[int, int]] = []
         self._hot: int | None = None
+        self._pending: list[int] = []  # starts of received blocks not yet in the heap
         self._rebuild_heap()
 
     @property
@@ -83,6 +84,7 @@ class Position:
 
     def _rebuild_heap(self) -> None:
         self._hot = None
+        self._pending = []
         self._heap = [(start - end - 1, start) for start, end in self._ends.items()]
         heapify(self._heap)
 
@@ -106,6 +108,12 @@ class Position:
                 return [(hot, rest - 1)]
             self._cool()
         heap = self._heap
+        if self._pending:
+            for start in self._pending:
+                end = ends.get(start)
+                if end is not None:
+                    heappush(heap, (start - end - 1, start))
+            self._pending.clear()
         taken: list[Block] = []
         while quantity:
             while True:  # skip heap entries of blocks that have since changed
@@ -179,7 +187,7 @@ class Position:
             end = right
         ends[start] = end
         starts[end] = start
-        heappush(self._heap, (start - end - 1, start))
+        self._pending.append(start)  # goes into the heap only when the heap is next used
 
 
 class Draft(NamedTuple):
@@ -190,26 +198,22 @@ class Draft(NamedTuple):
     postings: tuple[Posting, ...]
 
 
+_FINGERPRINTS: dict[type, Callable[[Any], str]] = {
+    IssueUnits: lambda c: f"issue|{c.instrument}|{c.quantity}|{c.to}",
+    TransferUnits: lambda c: f"transfer|{c.instrument}|{c.quantity}|{c.source}|{c.to}",
+    RetireUnits: lambda c: (
+        f"retire|{c.instrument}|{c.quantity}|{c.source}|{len(c.reason)}:{c.reason}|{c.beneficiary}"
+    ),
+    CancelUnits: lambda c: f"cancel|{c.instrument}|{c.quantity}|{c.source}|{c.reason}",
+    FreezeUnits: lambda c: f"freeze|{c.instrument}|{c.quantity}|{c.account}",
+    UnfreezeUnits: lambda c: f"unfreeze|{c.instrument}|{c.quantity}|{c.account}",
+    CorrectEntry: lambda c: f"correct|{c.seq}|{c.reason}",
+}
+
+
 def fingerprint(command: RegistryCommand) -> str:
     """Canonical text of a request, to tell a retry from a different use of the same key."""
-    match command:
-        case IssueUnits():
-            return f"issue|{command.instrument}|{command.quantity}|{command.to}"
-        case TransferUnits():
-            return f"transfer|{command.instrument}|{command.quantity}|{command.source}|{command.to}"
-        case RetireUnits():
-            return (
-                f"retire|{command.instrument}|{command.quantity}|{command.source}"
-                f"|{command.reason}|{command.beneficiary}"
-            )
-        case CancelUnits():
-            return f"cancel|{command.instrument}|{command.quantity}|{command.source}|{command.reason}"
-        case FreezeUnits():
-            return f"freeze|{command.instrument}|{command.quantity}|{command.account}"
-        case UnfreezeUnits():
-            return f"unfreeze|{command.instrument}|{command.quantity}|{command.account}"
-        case CorrectEntry():
-            return f"correct|{command.seq}|{command.reason}"
+    return _FINGERPRINTS[type(command)](command)
 
 
 def memo_text(**fields: str | int) -> str:
@@ -217,24 +221,20 @@ def memo_text(**fields: str | int) -> str:
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def positions_needed(command: RegistryCommand) -> list[PositionKey]:
+_NEEDS: dict[type, Callable[[Any], tuple[PositionKey, ...]]] = {
+    IssueUnits: lambda c: ((ISSUANCE_ACCOUNT, c.instrument), (c.to, c.instrument)),
+    TransferUnits: lambda c: ((c.source, c.instrument), (c.to, c.instrument)),
+    RetireUnits: lambda c: ((c.source, c.instrument), (RETIREMENT_ACCOUNT, c.instrument)),
+    CancelUnits: lambda c: ((c.source, c.instrument), (CANCELLATION_ACCOUNT, c.instrument)),
+    FreezeUnits: lambda c: ((c.account, c.instrument),),
+    UnfreezeUnits: lambda c: ((c.account, c.instrument),),
+    CorrectEntry: lambda c: (),  # the storage layer loads the corrected entry's positions
+}
+
+
+def positions_needed(command: RegistryCommand) -> tuple[PositionKey, ...]:
     """The (account, instrument) positions a command reads or writes, corrections excepted."""
-    match command:
-        case IssueUnits():
-            return [(ISSUANCE_ACCOUNT, command.instrument), (command.to, command.instrument)]
-        case TransferUnits():
-            return [(command.source, command.instrument), (command.to, command.instrument)]
-        case RetireUnits():
-            return [(command.source, command.instrument), (RETIREMENT_ACCOUNT, command.instrument)]
-        case CancelUnits():
-            return [
-                (command.source, command.instrument),
-                (CANCELLATION_ACCOUNT, command.instrument),
-            ]
-        case FreezeUnits() | UnfreezeUnits():
-            return [(command.account, command.instrument)]
-        case CorrectEntry():
-            return []
+    return _NEEDS[type(command)](command)
 
 
 @dataclass

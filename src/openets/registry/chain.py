@@ -22,10 +22,6 @@ from openets.registry.model import Posting
 GENESIS_HASH = "0" * 64
 
 
-def _counted(text: str | None) -> str:
-    return "-" if text is None else f"{len(text)}:{text}"
-
-
 def entry_hash(
     prev_hash: str,
     seq: int,
@@ -36,7 +32,8 @@ def entry_hash(
     postings: Iterable[Posting],
 ) -> str:
     """SHA-256 (hex) of the previous hash and the entry's canonical content."""
-    head = f"{prev_hash}\x1f{seq}\x1f{kind}\x1f{recorded_at}\x1f{_counted(memo)}\x1f{_counted(key)}"
+    counted_key = "-" if key is None else f"{len(key)}:{key}"
+    head = f"{prev_hash}\x1f{seq}\x1f{kind}\x1f{recorded_at}\x1f{len(memo)}:{memo}\x1f{counted_key}"
     lines = [
         f"{p.account}\x1f{p.instrument}\x1f{p.amount}\x1f{p.frozen}"
         f"\x1f{p.serial_start}\x1f{p.serial_end}"

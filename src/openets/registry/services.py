@@ -7,11 +7,10 @@ request is a :class:`~openets.errors.Conflict`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from openets.bootstrap import App
@@ -42,11 +41,7 @@ from openets.registry.model import (
     check_account_id,
     parse_account_kind,
 )
-from openets.registry.store import BulkWriter, LedgerStore
-
-#: entries handed to the bulk writer at a time (a batch larger than this is written on a
-#: second thread while the rest is computed)
-_BULK_CHUNK = 4096
+from openets.registry.store import LedgerStore
 
 # --- accounts -----------------------------------------------------------------------------
 
@@ -166,10 +161,6 @@ def execute_batch(
     return app.write(work)
 
 
-def _fingerprint_hash(command: RegistryCommand) -> str:
-    return hashlib.sha256(fingerprint(command).encode()).hexdigest()
-
-
 def _apply(
     app: App,
     connection: Connection,
@@ -194,7 +185,7 @@ def _apply(
         if not key:
             todo.append((i, command, None))
             continue
-        digest = _fingerprint_hash(command)
+        digest = fingerprint(command)
         earlier = known.get(key) or fresh_keys.get(key)
         if earlier is None:
             fresh_keys[key] = (digest, i)
@@ -231,32 +222,25 @@ def _apply(
     seq, chain = head_seq, head_hash
     journal_rows: list[tuple[Any, ...]] = []
     posting_rows: list[tuple[Any, ...]] = []
-    writer = BulkWriter(store) if len(todo) > _BULK_CHUNK else None
-    try:
-        for i, command, digest in todo:
-            try:
-                draft = book.apply(command)
-            except OpenETSError as refusal:
-                if len(commands) == 1:
-                    raise
-                raise type(refusal)(f"{label(i)}: {refusal.message}") from None
-            seq += 1
-            prev = chain
-            key = command.key or None  # an empty key is no key: store NULL, not a unique ""
-            chain = entry_hash(prev, seq, draft.kind, recorded_at, draft.memo, key, draft.postings)
-            reverses = command.seq if isinstance(command, CorrectEntry) else None
-            journal_rows.append(
-                (seq, draft.kind.value, recorded_at, day, draft.memo, key, digest, reverses, prev, chain)
-            )
-            for n, p in enumerate(draft.postings):
-                posting_rows.append((seq, n, *p))
-            outcome[i] = (seq, False)
-            if writer is not None and len(journal_rows) >= _BULK_CHUNK:
-                writer.put(journal_rows, posting_rows)
-                journal_rows, posting_rows = [], []
-    finally:
-        if writer is not None:
-            writer.close()
+    for i, command, digest in todo:
+        try:
+            draft = book.apply(command)
+        except OpenETSError as refusal:
+            if len(commands) == 1:
+                raise
+            raise type(refusal)(f"{label(i)}: {refusal.message}") from None
+        seq += 1
+        prev = chain
+        key = command.key or None  # an empty key is no key: store NULL, not a unique ""
+        kind = draft.kind
+        chain = entry_hash(prev, seq, kind, recorded_at, draft.memo, key, draft.postings)
+        reverses = command.seq if type(command) is CorrectEntry else None
+        journal_rows.append(
+            (seq, kind.value, recorded_at, day, draft.memo, key, digest, reverses, prev, chain)
+        )
+        for n, p in enumerate(draft.postings):
+            posting_rows.append((seq, n, *p))
+        outcome[i] = (seq, False)
     store.append(journal_rows, posting_rows)
     if seq != head_seq:
         if book.dirty:
@@ -349,45 +333,31 @@ def serial_history(app: App, instrument: str, serial: int) -> list[SerialMove]:
     code = parse_instrument(instrument).code
     if serial <= 0:
         raise InvalidInput(f"serial numbers start at 1, got {serial}")
-    postings, journal = schema.postings, schema.journal
-    query = (
-        select(
-            postings.c.seq,
-            postings.c.account_id,
-            postings.c.amount,
-            postings.c.serial_start,
-            postings.c.serial_end,
-            journal.c.kind,
-            journal.c.recorded_at,
-        )
-        .join(journal, journal.c.seq == postings.c.seq)
-        .where(postings.c.instrument == code)
-        .where(postings.c.serial_start <= serial)
-        .where(postings.c.serial_end >= serial)
-        .order_by(postings.c.seq, postings.c.n)
+    # "i" is the posting that received the serial (the partial index covers amount > 0),
+    # "o" the posting of the same entry that gave it
+    query = text(
+        "SELECT i.seq, j.kind, j.recorded_at, o.account_id, i.account_id, i.serial_start, "
+        "i.serial_end FROM postings i JOIN journal j ON j.seq = i.seq "
+        "LEFT JOIN postings o ON o.seq = i.seq AND o.amount < 0 "
+        "AND o.instrument = i.instrument AND o.serial_start = i.serial_start "
+        "WHERE i.amount > 0 AND i.instrument = :code AND i.serial_start <= :serial "
+        "AND i.serial_end >= :serial ORDER BY i.seq"
     )
     with app.reading() as connection:
-        rows = connection.execute(query).all()
-    moves: dict[int, dict[str, Any]] = {}
-    for r in rows:
-        move = moves.setdefault(
-            r.seq,
-            {"kind": r.kind, "at": r.recorded_at, "start": r.serial_start, "end": r.serial_end},
-        )
-        move["to" if r.amount > 0 else "from"] = r.account_id
-    if not moves:
+        rows = connection.execute(query, {"code": code, "serial": serial}).all()
+    if not rows:
         raise NotFound(f"serial {serial} of {code} has never been issued")
     return [
         SerialMove(
-            seq=seq,
-            kind=EntryKind(m["kind"]),
-            recorded_at=m["at"],
-            source=m.get("from", ""),
-            to=m.get("to", ""),
-            serial_start=m["start"],
-            serial_end=m["end"],
+            seq=int(seq),
+            kind=EntryKind(kind),
+            recorded_at=recorded_at,
+            source=source or "",
+            to=to,
+            serial_start=int(start),
+            serial_end=int(end),
         )
-        for seq, m in moves.items()
+        for seq, kind, recorded_at, source, to, start, end in rows
     ]
 
 

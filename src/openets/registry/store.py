@@ -6,9 +6,7 @@ Hot paths (a batch of 200,000 transfers) write with the driver's own bulk calls:
 
 from __future__ import annotations
 
-import queue
 import sys
-import threading
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
@@ -204,8 +202,8 @@ class LedgerStore:
     ) -> None:
         if not rows:
             return
-        # The driver's own connection: this may run on the bulk writer's thread, and it is
-        # the fastest path (COPY on PostgreSQL, executemany on SQLite).
+        # The driver's own connection is the fastest path: COPY on PostgreSQL, executemany
+        # on SQLite (a second writer thread was tried: the GIL makes it slower, not faster).
         raw: Any = self.connection.connection.driver_connection
         if self.postgres:
             with (
@@ -250,42 +248,3 @@ class LedgerStore:
             "ON CONFLICT (code) DO UPDATE SET next_serial = excluded.next_serial",
             list(next_serial.items()),  # type: ignore[arg-type]
         )
-
-
-class BulkWriter:
-    """Appends journal rows on a second thread while the caller computes the next ones.
-
-    SQLite and psycopg release the GIL while they write, so on two cores a batch of 200,000
-    entries is hashed and written at the same time instead of one after the other. Rows go
-    through the same connection and transaction; the caller does not touch the connection
-    until :meth:`close` returns. A write error is raised from the next :meth:`put` or from
-    :meth:`close`, and the caller's transaction then rolls back.
-    """
-
-    def __init__(self, store: LedgerStore) -> None:
-        self._store = store
-        self._queue: queue.Queue[tuple[list[Any], list[Any]] | None] = queue.Queue(maxsize=4)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="openets-bulk-writer")
-        self._thread.start()
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    self._store.append(*item)
-                except BaseException as error:  # handed to the caller's thread
-                    self._error = error
-
-    def put(self, journal_rows: list[Any], posting_rows: list[Any]) -> None:
-        if self._error is not None:
-            self.close()
-        self._queue.put((journal_rows, posting_rows))
-
-    def close(self) -> None:
-        """Wait until every row is written; raise the writer's error if it had one."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        if self._error is not None:
-            raise self._error

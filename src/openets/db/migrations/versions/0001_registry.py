@@ -57,7 +57,7 @@ def upgrade() -> None:
         sa.Column("business_date", sa.String(10), nullable=False),
         sa.Column("memo", sa.Text, nullable=False),
         sa.Column("idem_key", sa.String(200), nullable=True),
-        sa.Column("fingerprint", sa.String(64), nullable=True),
+        sa.Column("fingerprint", sa.Text, nullable=True),
         sa.Column("reverses", sa.BigInteger, nullable=True),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
@@ -89,7 +89,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", "n", name="pk_postings"),
         sqlite_with_rowid=False,
     )
-    op.create_index("ix_postings_instrument_serial_start", "postings", ["instrument", "serial_start"])
+    op.create_index(
+        "ix_postings_serials_in",
+        "postings",
+        ["instrument", "serial_start"],
+        sqlite_where=sa.text("amount > 0"),
+        postgresql_where=sa.text("amount > 0"),
+    )
     op.create_index("ix_postings_account_id_seq", "postings", ["account_id", "seq"])
     op.create_table(
         "journal_head",
