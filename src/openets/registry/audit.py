@@ -25,7 +25,11 @@ def verify(app: App) -> ChainReport:
     with app.reading() as connection:
         report = _verify_chain(connection)
         if report.ok:
-            problem = _verify_positions(connection) or _verify_blocks(connection)
+            problem = (
+                _verify_references(connection)
+                or _verify_positions(connection)
+                or _verify_blocks(connection)
+            )
             if problem:
                 return ChainReport(False, report.entries, None, problem)
     return report
@@ -90,6 +94,23 @@ def _unbalanced(postings: list[Posting] | tuple[Posting, ...]) -> bool:
     for p in postings:
         totals[p.instrument] = totals.get(p.instrument, 0) + p.amount
     return any(totals.values())
+
+
+def _verify_references(connection: Connection) -> str | None:
+    """Every posting belongs to a journal entry and names an existing account."""
+    orphan = connection.exec_driver_sql(
+        "SELECT p.seq FROM postings p LEFT JOIN journal j ON j.seq = p.seq "
+        "WHERE j.seq IS NULL ORDER BY p.seq LIMIT 1"
+    ).first()
+    if orphan is not None:
+        return f"postings of entry {orphan[0]} have no journal entry"
+    unknown = connection.exec_driver_sql(
+        "SELECT p.seq, p.account_id FROM postings p LEFT JOIN accounts a ON a.id = p.account_id "
+        "WHERE a.id IS NULL ORDER BY p.seq LIMIT 1"
+    ).first()
+    if unknown is not None:
+        return f"entry {unknown[0]} posts to account {unknown[1]!r}, which does not exist"
+    return None
 
 
 def _verify_positions(connection: Connection) -> str | None:

@@ -180,6 +180,7 @@ def _apply(
     outcome: list[tuple[int, bool] | None] = [None] * len(commands)
     todo: list[tuple[int, RegistryCommand, str | None]] = []
     fresh_keys: dict[str, tuple[str, int]] = {}
+    known_hits: list[int] = []
     for i, command in enumerate(commands):
         key = command.key
         if not key:
@@ -196,6 +197,7 @@ def _apply(
             )
         elif key in known:
             outcome[i] = (earlier[1], True)
+            known_hits.append(i)
         else:
             outcome[i] = (-1 - earlier[1], True)  # resolved below to the batch's own entry
 
@@ -253,15 +255,13 @@ def _apply(
         store.set_head(seq, chain)
 
     # A repeat of a key first used earlier in this same batch replays that command's entry.
-    result: list[tuple[int, bool]] = []
-    for item in outcome:
-        assert item is not None
-        if item[0] < 0:
-            first = outcome[-1 - item[0]]
-            assert first is not None
-            item = (first[0], True)
-        result.append(item)
-    return result
+    if len(todo) + len(known_hits) < len(commands):
+        for i, item in enumerate(outcome):
+            if item is not None and item[0] < 0:
+                first = outcome[-1 - item[0]]
+                assert first is not None
+                outcome[i] = (first[0], True)
+    return outcome  # type: ignore[return-value]  # every slot is filled by now
 
 
 # --- reads --------------------------------------------------------------------------------

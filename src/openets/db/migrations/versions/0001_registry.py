@@ -82,10 +82,6 @@ def upgrade() -> None:
         sa.Column("frozen", sa.BigInteger, nullable=False),
         sa.Column("serial_start", sa.BigInteger, nullable=True),
         sa.Column("serial_end", sa.BigInteger, nullable=True),
-        sa.ForeignKeyConstraint(["seq"], ["journal.seq"], name="fk_postings_seq_journal"),
-        sa.ForeignKeyConstraint(
-            ["account_id"], ["accounts.id"], name="fk_postings_account_id_accounts"
-        ),
         sa.PrimaryKeyConstraint("seq", "n", name="pk_postings"),
         sqlite_with_rowid=False,
     )
