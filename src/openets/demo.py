@@ -86,9 +86,11 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
 
     commands: list[RegistryCommand] = []
     key = f"demo-{seed}"
+    held: dict[str, int] = {}  # allowances each company holds as the script goes
     for account_id in companies:
         sector = next(s for s in SECTORS if account_id.startswith(f"GD-{s.upper()[:5]}-"))
         quantity = _scaled(rng, SECTORS[sector][1])
+        held[account_id] = quantity
         commands.append(IssueUnits("GDEA-2024", quantity, account_id, f"{key}-alloc-{account_id}"))
     commands.append(IssueUnits("GDEA-2024", 2_000_000, "AUCTION-GD", f"{key}-auction-reserve"))
     for n, account_id in enumerate(owners):
@@ -99,7 +101,12 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
     for n in range(400):
         seller, buyer = rng.sample(companies, 2)
         via = rng.choice(members)
-        lot = rng.randrange(1_000, 20_000)
+        # sell at most half of what the seller still holds, keeping pledges (below) possible
+        lot = min(rng.randrange(1_000, 20_000), (held[seller] - 10_000) // 2)
+        if lot < 1_000:
+            continue
+        held[seller] -= lot
+        held[buyer] += lot
         commands.append(TransferUnits("GDEA-2024", lot, seller, via, f"{key}-sell-{n}"))
         commands.append(TransferUnits("GDEA-2024", lot, via, buyer, f"{key}-buy-{n}"))
     for n, account_id in enumerate(owners):

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from sqlalchemy.exc import DBAPIError
 
 from openets import __version__
 from openets.cli import audit, db, registry, server, users
-from openets.cli.context import CliState, err_console
+from openets.cli.context import CliState, close_apps, err_console
 from openets.errors import OpenETSError
 
 app = typer.Typer(
@@ -60,23 +59,22 @@ app.command("demo")(server.demo)
 _SCHEMA_MISSING = ("no such table", "does not exist", "undefinedtable")
 
 
-def main() -> None:
-    """Console-script entry point: run the CLI and map errors to exit codes."""
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the CLI and map errors to exit codes.
+
+    Usage errors are Click's own (exit 2, with the usage line); OpenETS errors and database
+    errors become one line on stderr with the exit code of their kind.
+    """
     try:
-        result = app(standalone_mode=False)
+        app(args=argv, prog_name="openets")
     except OpenETSError as error:
         err_console.print(f"[red]error:[/red] {error.message}", highlight=False, soft_wrap=True)
         sys.exit(error.exit_code)
-    except click.exceptions.UsageError as error:
-        err_console.print(f"[red]usage:[/red] {error.format_message()}", highlight=False)
-        sys.exit(2)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
-        sys.exit(1)
     except DBAPIError as error:
         text = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         if any(marker in text.lower() for marker in _SCHEMA_MISSING):
             text += " (run `openets db upgrade` first)"
         err_console.print(f"[red]database error:[/red] {text}", highlight=False, soft_wrap=True)
         sys.exit(1)
-    sys.exit(result if isinstance(result, int) else 0)
+    finally:
+        close_apps()

@@ -24,7 +24,17 @@ class CliState:
     def app(self) -> App:
         if self._app is None:
             self._app = bootstrap(self.database_url)
+            _opened.append(self._app)
         return self._app
+
+
+#: applications built during this invocation; ``main`` closes their pools on the way out
+_opened: list[App] = []
+
+
+def close_apps() -> None:
+    while _opened:
+        _opened.pop().dispose()
 
 
 def get_app(ctx: typer.Context) -> App:

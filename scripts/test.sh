@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Set up .venv with the test tools and Chromium, then run the whole test suite
+# (SQLite and PostgreSQL; extra arguments go to pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+bash scripts/setup.sh dev
+# Browser tests drive Debian's Chromium (no test tool may download a browser of its own).
+if [ ! -x /usr/bin/chromium ]; then
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq chromium
+fi
+exec .venv/bin/python -m pytest -n 2 "$@"

@@ -1,0 +1,5 @@
+"""``python -m openets`` runs the command line."""
+
+from openets.cli import main
+
+main()
