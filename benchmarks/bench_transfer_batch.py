@@ -47,7 +47,9 @@ def write_file(path: Path, rows: int, accounts: int, seed: int) -> None:
         out.writerow(["instrument", "quantity", "from", "to", "key"])
         for n in range(rows):
             a, b = rng.sample(range(accounts), 2)
-            out.writerow([INSTRUMENT, rng.randrange(1, 100), f"ACC-{a:04d}", f"ACC-{b:04d}", f"bench-{n}"])
+            out.writerow(
+                [INSTRUMENT, rng.randrange(1, 100), f"ACC-{a:04d}", f"ACC-{b:04d}", f"bench-{n}"]
+            )
 
 
 def seed_market(url: str, accounts: int) -> None:
@@ -145,7 +147,9 @@ def main() -> None:
                 pg = run_openets(url, batch)
                 pg_rate = args.rows / pg
                 print(f"postgres openets transfer-batch: {pg:6.2f} s  {pg_rate:10,.0f} transfers/s")
-                print(f"target 10,000 transfers/s      : {'met' if pg_rate >= 10_000 else 'NOT met'}")
+                print(
+                    f"target 10,000 transfers/s      : {'met' if pg_rate >= 10_000 else 'NOT met'}"
+                )
             finally:
                 with admin.begin() as connection:
                     connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")

@@ -63,8 +63,8 @@ class App:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A read-only transaction (a consistent snapshot on both engines)."""
-        with self.engine.connect() as connection:
-            connection = connection.execution_options(**{READ_ONLY: True})
+        with self.engine.connect() as plain:
+            connection = plain.execution_options(**{READ_ONLY: True})
             with connection.begin():
                 yield connection
 

@@ -10,6 +10,7 @@ same database changes nothing the second time.
 from __future__ import annotations
 
 import random
+from contextlib import suppress
 from dataclasses import dataclass
 
 from openets.bootstrap import App
@@ -48,7 +49,7 @@ SECTOR_NAMES_ZH = {
 }
 MEMBERS = 12  # exchange members (traders) with exchange accounts
 PROJECT_OWNERS = 6  # owners of CCER / PHCER / SINK projects
-DEMO_PASSWORD = "demo-password"  # printed by `openets demo`; demo databases only
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed by `openets demo`; demo databases only
 
 
 @dataclass(frozen=True)
@@ -147,8 +148,6 @@ def _demo_users(app: App, first_company: str) -> dict[str, str]:
         "company": ("entity", owner),
     }
     for name, (role, user_owner) in wanted.items():
-        try:
+        with suppress(Conflict):  # created by an earlier run of the demo
             add_user(app, name, role, owner=user_owner, password=DEMO_PASSWORD)
-        except Conflict:
-            pass  # created by an earlier run of the demo
     return {name: role for name, (role, _) in wanted.items()}

@@ -61,13 +61,17 @@ def test_issue_transfer_balance_supply_history(cli: Cli) -> None:
     receipt = cli.json("registry", "issue", "GDEA-2024", "1000", "--to", "A", "--key", "k1")
     assert receipt["seq"] == 1
     assert receipt["replayed"] is False
-    assert [(p["account"], p["amount"], p["serial_start"], p["serial_end"]) for p in receipt["postings"]] == [
+    assert [
+        (p["account"], p["amount"], p["serial_start"], p["serial_end"]) for p in receipt["postings"]
+    ] == [
         ("SYS-ISSUANCE", -1000, 1, 1000),
         ("A", 1000, 1, 1000),
     ]
     moved = cli.json("registry", "transfer", "GDEA-2024", "300", "--from", "A", "--to", "B")
     assert moved["seq"] == 2
-    assert [(p["account"], p["amount"], p["serial_start"], p["serial_end"]) for p in moved["postings"]] == [
+    assert [
+        (p["account"], p["amount"], p["serial_start"], p["serial_end"]) for p in moved["postings"]
+    ] == [
         ("A", -300, 1, 300),
         ("B", 300, 1, 300),
     ]
@@ -91,7 +95,10 @@ def test_issue_transfer_balance_supply_history(cli: Cli) -> None:
         "outstanding": 950,
     }
     history = cli.json("registry", "history", "GDEA-2024", "20")
-    assert [(h["seq"], h["kind"], h["from"], h["to"], h["serial_start"], h["serial_end"]) for h in history] == [
+    assert [
+        (h["seq"], h["kind"], h["from"], h["to"], h["serial_start"], h["serial_end"])
+        for h in history
+    ] == [
         (1, "issue", "SYS-ISSUANCE", "A", 1, 1000),
         (2, "transfer", "A", "B", 1, 300),
         (3, "retire", "B", "SYS-RETIREMENT", 1, 50),
@@ -225,7 +232,19 @@ class TestConsoleScript:
         ):
             subprocess.run([OPENETS, "--db", url, *args], check=True, capture_output=True)
         done = subprocess.run(
-            [OPENETS, "--db", url, "registry", "transfer", "CEA-2024", "5", "--from", "A", "--to", "B"],
+            [
+                OPENETS,
+                "--db",
+                url,
+                "registry",
+                "transfer",
+                "CEA-2024",
+                "5",
+                "--from",
+                "A",
+                "--to",
+                "B",
+            ],
             capture_output=True,
             text=True,
             check=False,

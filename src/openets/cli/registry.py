@@ -243,7 +243,11 @@ def supply(
     table = Table("instrument", "issued", "retired", "cancelled", "outstanding")
     for s in supplies:
         table.add_row(
-            s.instrument, f"{s.issued:,}", f"{s.retired:,}", f"{s.cancelled:,}", f"{s.outstanding:,}"
+            s.instrument,
+            f"{s.issued:,}",
+            f"{s.retired:,}",
+            f"{s.cancelled:,}",
+            f"{s.outstanding:,}",
         )
     console.print(table)
 
@@ -260,10 +264,16 @@ def history(
     if as_json:
         print_json([serial_move_view(m) for m in moves])
         return
-    table = Table("entry", "kind", "recorded (UTC)", "from", "to", "block", title=f"serial {serial}")
+    table = Table(
+        "entry", "kind", "recorded (UTC)", "from", "to", "block", title=f"serial {serial}"
+    )
     for m in moves:
         table.add_row(
-            str(m.seq), m.kind.value, m.recorded_at[:19], m.source, m.to,
+            str(m.seq),
+            m.kind.value,
+            m.recorded_at[:19],
+            m.source,
+            m.to,
             f"{m.serial_start}-{m.serial_end}",
         )
     console.print(table)
@@ -284,7 +294,8 @@ def journal(
     table = Table("entry", "kind", "recorded (UTC)", "postings", "hash")
     for e in page.items:
         lines = "; ".join(
-            f"{p.account} {p.amount:+,} {p.instrument}" + (f" frozen {p.frozen:+,}" if p.frozen else "")
+            f"{p.account} {p.amount:+,} {p.instrument}"
+            + (f" frozen {p.frozen:+,}" if p.frozen else "")
             for p in e.postings[:4]
         ) + (" …" if len(e.postings) > 4 else "")
         table.add_row(str(e.seq), e.kind.value, e.recorded_at[:19], lines, e.hash[:12])

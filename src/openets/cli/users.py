@@ -21,7 +21,7 @@ def _show_key(key: str) -> None:
 
 
 @app.command("add")
-def add(  # noqa: PLR0917 - Typer maps each parameter to an option
+def add(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="User name (letters, digits, . _ @ -)."),
     role: str = typer.Option(

@@ -65,14 +65,20 @@ def _verify_chain(connection: Connection) -> ChainReport:
                 )
             if prev_hash != expected_prev:
                 return ChainReport(
-                    False, last, seq, f"entry {seq} does not follow entry {seq - 1}: prev hash differs"
+                    False,
+                    last,
+                    seq,
+                    f"entry {seq} does not follow entry {seq - 1}: prev hash differs",
                 )
             recomputed = entry_hash(
                 prev_hash, seq, kind, recorded_at, memo, key, lines.get(seq, ())
             )
             if recomputed != stored:
                 return ChainReport(
-                    False, last, seq, f"entry {seq} was altered: its content does not match its hash"
+                    False,
+                    last,
+                    seq,
+                    f"entry {seq} was altered: its content does not match its hash",
                 )
             if _unbalanced(lines.get(seq, ())):
                 return ChainReport(False, last, seq, f"entry {seq} does not balance")
@@ -153,10 +159,10 @@ def _verify_blocks(connection: Connection) -> str | None:
                 f"for {sum(end - start + 1 for start, end in blocks)} t"
             )
         held.setdefault(instrument, []).extend((start, end, account) for start, end in blocks)
-    for instrument, blocks in held.items():
-        blocks.sort()
+    for instrument, placed in held.items():
+        placed.sort()
         last_end = 0
-        for start, end, account in blocks:
+        for start, end, account in placed:
             if end < start:
                 return f"serial block {start}-{end} of {instrument} in {account!r} is empty"
             if start <= last_end:

@@ -14,9 +14,9 @@ as few blocks as possible and most transfers move exactly one block.
 from __future__ import annotations
 
 import json
-from heapq import heapify, heappop, heappush, heapreplace
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from heapq import heapify, heappop, heappush
 from typing import Any, NamedTuple
 
 from openets.errors import InvalidInput, NotFound, RuleViolation
@@ -25,8 +25,8 @@ from openets.registry.model import (
     CANCELLATION_ACCOUNT,
     ISSUANCE_ACCOUNT,
     RETIREMENT_ACCOUNT,
-    Account,
     SYSTEM_KINDS,
+    Account,
     AccountKind,
     CancelUnits,
     CorrectEntry,
@@ -435,8 +435,10 @@ class Book:
                 outflow[key] = outflow.get(key, 0) - p.amount
                 position = self.positions.get(key)
                 start, end = p.serial_start, p.serial_end
-                if start is not None and end is not None and (
-                    position is None or not position.holds(start, end)
+                if (
+                    start is not None
+                    and end is not None
+                    and (position is None or not position.holds(start, end))
                 ):
                     raise RuleViolation(
                         f"cannot correct entry {seq}: account {p.account!r} no longer holds "

@@ -59,8 +59,7 @@ def parse_instrument(code: str) -> Instrument:
         vintage = int(match.group(2))
         if not FIRST_VINTAGE <= vintage <= LAST_VINTAGE:
             raise InvalidInput(
-                f"instrument {code!r}: vintage {vintage} is outside "
-                f"{FIRST_VINTAGE}-{LAST_VINTAGE}"
+                f"instrument {code!r}: vintage {vintage} is outside {FIRST_VINTAGE}-{LAST_VINTAGE}"
             )
         return Instrument(InstrumentFamily(match.group(1)), vintage)
     if text in {"CCER", "PHCER", "SINK"}:

@@ -7,7 +7,7 @@ request is a :class:`~openets.errors.Conflict`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -161,35 +161,72 @@ def execute_batch(
     return app.write(work)
 
 
+#: (position in the batch, command, request fingerprint if it has a key)
+_Todo = list[tuple[int, RegistryCommand, str | None]]
+#: (entry seq, replayed) per command; a negative seq points at an earlier command's slot
+_Outcome = list[tuple[int, bool] | None]
+
+
 def _apply(
     app: App,
     connection: Connection,
     commands: Sequence[RegistryCommand],
     labels: Sequence[str] | None,
 ) -> list[tuple[int, bool]]:
-    """Apply commands in order; return (entry seq, replayed) for each."""
+    """Apply commands in order; return (entry seq, replayed) for each.
+
+    Takes the journal head lock first, so everything read below is current and stays so
+    until the transaction ends.
+    """
     store = LedgerStore(connection)
     head_seq, head_hash = store.lock_head()
 
     def label(i: int) -> str:
         return labels[i] if labels is not None else f"command {i + 1}"
 
-    # Idempotency: a known key with the same request replays; with another, conflicts.
+    outcome, todo = _sort_out_keys(store, commands, label)
+    book = _load_book(store, todo)
+    serials_before = dict(book.next_serial)
+    seq, chain = _record(app, store, book, todo, outcome, (head_seq, head_hash), label)
+    if seq != head_seq:
+        if book.dirty:
+            store.save_positions(book.positions, book.dirty)
+        changed_serials = {
+            code: n for code, n in book.next_serial.items() if serials_before.get(code) != n
+        }
+        if changed_serials:
+            store.save_next_serials(changed_serials)
+        store.set_head(seq, chain)
+    result: list[tuple[int, bool]] = []
+    for item in outcome:
+        assert item is not None
+        if item[0] < 0:  # a key repeated within this batch replays its first command's entry
+            first = outcome[-1 - item[0]]
+            assert first is not None
+            result.append((first[0], True))
+        else:
+            result.append(item)
+    return result
+
+
+def _sort_out_keys(
+    store: LedgerStore, commands: Sequence[RegistryCommand], label: Callable[[int], str]
+) -> tuple[_Outcome, _Todo]:
+    """Idempotency: a known key with the same request replays; with another, conflicts."""
     keys = [c.key for c in commands if c.key]
     known = store.find_keys(keys) if keys else {}
-    outcome: list[tuple[int, bool] | None] = [None] * len(commands)
-    todo: list[tuple[int, RegistryCommand, str | None]] = []
-    fresh_keys: dict[str, tuple[str, int]] = {}
-    known_hits: list[int] = []
+    outcome: _Outcome = [None] * len(commands)
+    todo: _Todo = []
+    fresh: dict[str, tuple[str, int]] = {}
     for i, command in enumerate(commands):
         key = command.key
         if not key:
             todo.append((i, command, None))
             continue
         digest = fingerprint(command)
-        earlier = known.get(key) or fresh_keys.get(key)
+        earlier = known.get(key) or fresh.get(key)
         if earlier is None:
-            fresh_keys[key] = (digest, i)
+            fresh[key] = (digest, i)
             todo.append((i, command, digest))
         elif earlier[0] != digest:
             raise Conflict(
@@ -197,11 +234,13 @@ def _apply(
             )
         elif key in known:
             outcome[i] = (earlier[1], True)
-            known_hits.append(i)
         else:
-            outcome[i] = (-1 - earlier[1], True)  # resolved below to the batch's own entry
+            outcome[i] = (-1 - earlier[1], True)
+    return outcome, todo
 
-    # Load what the commands touch.
+
+def _load_book(store: LedgerStore, todo: _Todo) -> Book:
+    """Load every account, position and corrected entry the commands touch."""
     corrected = [c.seq for _, c, _ in todo if isinstance(c, CorrectEntry)]
     entries = store.load_entries(corrected)
     needed = {key for _, c, _ in todo for key in positions_needed(c)}
@@ -209,26 +248,36 @@ def _apply(
         needed.update((p.account, p.instrument) for p in entry.postings)
     account_ids = {account for account, _ in needed} | set(system_account_kinds())
     instruments = {instrument for _, instrument in needed}
-    book = Book(
+    return Book(
         accounts=store.load_accounts(account_ids),
         positions=store.load_positions(needed),
         next_serial=store.load_next_serials(instruments),
         entries=entries,
         reversed_seqs=store.reversed_among(corrected),
     )
-    serials_before = dict(book.next_serial)
 
+
+def _record(
+    app: App,
+    store: LedgerStore,
+    book: Book,
+    todo: _Todo,
+    outcome: _Outcome,
+    head: tuple[int, str],
+    label: Callable[[int], str],
+) -> tuple[int, str]:
+    """Apply each command to the book, chain its entry, append the entries; return the head."""
     now = app.clock.now()
     recorded_at = utc_text(now)
     day = business_date(now).isoformat()
-    seq, chain = head_seq, head_hash
+    seq, chain = head
     journal_rows: list[tuple[Any, ...]] = []
     posting_rows: list[tuple[Any, ...]] = []
     for i, command, digest in todo:
         try:
             draft = book.apply(command)
         except OpenETSError as refusal:
-            if len(commands) == 1:
+            if len(outcome) == 1:
                 raise
             raise type(refusal)(f"{label(i)}: {refusal.message}") from None
         seq += 1
@@ -244,24 +293,7 @@ def _apply(
             posting_rows.append((seq, n, *p))
         outcome[i] = (seq, False)
     store.append(journal_rows, posting_rows)
-    if seq != head_seq:
-        if book.dirty:
-            store.save_positions(book.positions, book.dirty)
-        changed_serials = {
-            code: n for code, n in book.next_serial.items() if serials_before.get(code) != n
-        }
-        if changed_serials:
-            store.save_next_serials(changed_serials)
-        store.set_head(seq, chain)
-
-    # A repeat of a key first used earlier in this same batch replays that command's entry.
-    if len(todo) + len(known_hits) < len(commands):
-        for i, item in enumerate(outcome):
-            if item is not None and item[0] < 0:
-                first = outcome[-1 - item[0]]
-                assert first is not None
-                outcome[i] = (first[0], True)
-    return outcome  # type: ignore[return-value]  # every slot is filled by now
+    return seq, chain
 
 
 # --- reads --------------------------------------------------------------------------------

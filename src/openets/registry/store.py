@@ -223,7 +223,6 @@ class LedgerStore:
         self._insert_many("journal", JOURNAL_COLUMNS, journal_rows)
         self._insert_many("postings", POSTING_COLUMNS, posting_rows)
 
-
     def save_positions(
         self, positions: dict[PositionKey, Position], dirty: Iterable[PositionKey]
     ) -> None:
@@ -238,7 +237,7 @@ class LedgerStore:
             f"VALUES ({m}, {m}, {m}, {m}, {m}) ON CONFLICT (account_id, instrument) DO UPDATE "
             "SET quantity = excluded.quantity, frozen = excluded.frozen, "
             "serial_blocks = excluded.serial_blocks",
-            rows,  # type: ignore[arg-type]
+            rows,
         )
 
     def save_next_serials(self, next_serial: dict[str, int]) -> None:
@@ -246,5 +245,5 @@ class LedgerStore:
         self.connection.exec_driver_sql(
             f"INSERT INTO instruments (code, next_serial) VALUES ({m}, {m}) "
             "ON CONFLICT (code) DO UPDATE SET next_serial = excluded.next_serial",
-            list(next_serial.items()),  # type: ignore[arg-type]
+            list(next_serial.items()),
         )
