@@ -49,13 +49,29 @@ PositionKey = tuple[str, str]  # (account id, instrument code)
 class Position:
     """One account's holding of one instrument: balance, frozen part, serial blocks.
 
-    Blocks are kept as two maps (first serial -> last, last -> first) so a received block
-    merges with its neighbours in constant time, and a heap of blocks by size so a transfer
-    takes from the largest block: a transfer then moves a single block in the usual case,
-    and holdings do not crumble into ever smaller pieces as units change hands.
+    The rule: units leave from the largest block (ties: the block with the lowest serials),
+    lowest serials of that block first. So a transfer usually moves one block, and holdings
+    do not crumble into ever smaller pieces as units change hands. The rule depends only on
+    the blocks held, never on how operations were batched, so replaying the journal's
+    commands one by one or all at once gives the same serials.
+
+    Blocks are kept as two maps (first serial -> last, last -> first), so a received block
+    merges with its neighbours in constant time, and a heap keyed by (-size, first serial)
+    with lazily dropped stale entries. The largest block, once cut, stays "hot" outside the
+    heap for as long as it remains the largest, so an account selling from one big block
+    touches the heap only when that block stops being the largest.
     """
 
-    __slots__ = ("_ends", "_heap", "_hot", "_pending", "_starts", "frozen", "quantity")
+    __slots__ = (
+        "_best_other",
+        "_ends",
+        "_heap",
+        "_hot",
+        "_pending",
+        "_starts",
+        "frozen",
+        "quantity",
+    )
 
     def __init__(self, quantity: int = 0, frozen: int = 0, blocks: list[Block] | None = None):
         self.quantity = quantity
@@ -66,8 +82,11 @@ class Position:
             self._ends[start] = end
             self._starts[end] = start
         self._heap: list[tuple[int, int]] = []
+        #: first serial of the largest block while it is kept out of the heap
         self._hot: int | None = None
-        self._pending: list[int] = []  # starts of received blocks not yet in the heap
+        #: heap key of the best block other than the hot one (never worse than the truth)
+        self._best_other: tuple[int, int] | None = None
+        self._pending: list[int] = []  # first serials of received blocks not yet in the heap
         self._rebuild_heap()
 
     @property
@@ -88,42 +107,60 @@ class Position:
         self._heap = [(start - end - 1, start) for start, end in self._ends.items()]
         heapify(self._heap)
 
-    def take_largest(self, quantity: int) -> list[Block]:
-        """Remove ``quantity`` units from the largest blocks (lowest serials within a block).
+    def _top(self) -> tuple[int, int] | None:
+        """The heap key of the largest block in the heap, dropping stale entries on the way."""
+        heap, ends = self._heap, self._ends
+        while heap:
+            negative_size, start = heap[0]
+            end = ends.get(start)
+            if end is not None and start - end - 1 == negative_size:
+                return heap[0]
+            heappop(heap)
+        return None
 
-        The caller has checked that the position holds at least ``quantity`` units. The block
-        last taken from stays "hot": while it covers the next quantity it is cut again without
-        touching the heap, which is the common case of an account selling from one big block.
+    def _cool(self) -> None:
+        """Put the hot block back in the heap."""
+        hot = self._hot
+        if hot is not None:
+            self._hot = None
+            heappush(self._heap, (hot - self._ends[hot] - 1, hot))
+
+    def take_largest(self, quantity: int) -> list[Block]:
+        """Remove ``quantity`` units by the rule above; return the blocks removed.
+
+        The caller has checked that the position holds at least ``quantity`` units.
         """
         ends, starts = self._ends, self._starts
         hot = self._hot
         if hot is not None:
-            end = ends.get(hot)
-            if end is not None and end - hot >= quantity:
+            end = ends[hot]
+            if end - hot + 1 > quantity:  # the largest block covers it and keeps a remainder
                 rest = hot + quantity
                 del ends[hot]
                 ends[rest] = end
                 starts[end] = rest
-                self._hot = rest
+                best = self._best_other
+                if best is None or (rest - end - 1, rest) < best:
+                    self._hot = rest
+                else:
+                    self._hot = None
+                    heappush(self._heap, (rest - end - 1, rest))
                 return [(hot, rest - 1)]
             self._cool()
         heap = self._heap
-        if self._pending:
-            for start in self._pending:
-                end = ends.get(start)
-                if end is not None:
-                    heappush(heap, (start - end - 1, start))
-            self._pending.clear()
+        for start in self._pending:
+            end = ends.get(start)
+            if end is not None:
+                heappush(heap, (start - end - 1, start))
+        self._pending.clear()
         taken: list[Block] = []
         while quantity:
-            while True:  # skip heap entries of blocks that have since changed
-                negative_size, start = heap[0]
-                end = ends.get(start)
-                if end is not None and start - end - 1 == negative_size:
-                    break
-                heappop(heap)
+            top = self._top()
+            assert top is not None, "the caller checked the balance"
             heappop(heap)
-            size = -negative_size
+            start = top[1]
+            end = ends[start]
+            size = end - start + 1
             if size <= quantity:
                 del ends[start], starts[end]
                 taken.append((start, end))
@@ -133,21 +170,16 @@ class Position:
                 del ends[start]
                 ends[rest] = end
                 starts[end] = rest
-                self._hot = rest  # not in the heap while hot; _cool() puts it back
                 taken.append((start, rest - 1))
                 quantity = 0
+                following = self._top()
+                if following is None or (rest - end - 1, rest) < following:
+                    self._hot, self._best_other = rest, following
+                else:
+                    heappush(heap, (rest - end - 1, rest))
         if len(heap) > 2 * len(ends) + 64:
             self._rebuild_heap()
         return taken
-
-    def _cool(self) -> None:
-        """Put the hot block back in the heap (its heap entry went stale while it was hot)."""
-        hot = self._hot
-        self._hot = None
-        if hot is not None:
-            end = self._ends.get(hot)
-            if end is not None:
-                heappush(self._heap, (hot - end - 1, hot))
 
     def _block_containing(self, start: int, end: int) -> Block | None:
         for block_start, block_end in self._ends.items():
@@ -175,19 +207,26 @@ class Position:
     def add(self, start: int, end: int) -> None:
         """Add the serials ``start..end``, merging with adjacent blocks."""
         ends, starts = self._ends, self._starts
+        hot = self._hot
         left = starts.pop(start - 1, None)
         if left is not None:
             del ends[left]
-            start = left
+            start = left  # if ``left`` was hot, the hot block just grew at its end
         right = ends.pop(end + 1, None)
         if right is not None:
             del starts[right]
-            if self._hot == end + 1:  # the hot block now starts earlier
-                self._hot = start
+            if hot == end + 1:  # the hot block grew at its start
+                hot = self._hot = start
             end = right
         ends[start] = end
         starts[end] = start
-        self._pending.append(start)  # goes into the heap only when the heap is next used
+        self._pending.append(start)  # goes into the heap when the heap is next used
+        if hot is not None and hot != start:
+            key = (start - end - 1, start)
+            if key < (hot - ends[hot] - 1, hot):
+                self._cool()  # the new block is larger than the hot one
+            elif self._best_other is None or key < self._best_other:
+                self._best_other = key
 
 
 class Draft(NamedTuple):
