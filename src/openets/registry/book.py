@@ -148,10 +148,10 @@ class Position:
                 return [(hot, rest - 1)]
             self._cool()
         heap = self._heap
-        for start in self._pending:
-            end = ends.get(start)
-            if end is not None:
-                heappush(heap, (start - end - 1, start))
+        for received in self._pending:
+            last = ends.get(received)
+            if last is not None:
+                heappush(heap, (received - last - 1, received))
         self._pending.clear()
         taken: list[Block] = []
         while quantity:
