@@ -7,6 +7,7 @@ under CI (``CI`` set), where a skipped PostgreSQL test would hide a failure, so 
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -26,21 +27,17 @@ PG_URL = os.environ.get(
 )
 ENGINES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
-_pg_reachable: bool | None = None
 
-
+@functools.cache
 def postgres_reachable() -> bool:
-    global _pg_reachable
-    if _pg_reachable is None:
-        try:
-            engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-            with engine.connect() as connection:
-                connection.exec_driver_sql("SELECT 1")
-            engine.dispose()
-            _pg_reachable = True
-        except sa.exc.OperationalError:
-            _pg_reachable = False
-    return _pg_reachable
+    try:
+        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+        engine.dispose()
+    except sa.exc.OperationalError:
+        return False
+    return True
 
 
 def require_postgres() -> None:
