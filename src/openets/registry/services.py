@@ -7,7 +7,7 @@ request is a :class:`~openets.errors.Conflict`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -161,12 +161,6 @@ def execute_batch(
     return app.write(work)
 
 
-#: (position in the batch, command, request fingerprint if it has a key)
-_Todo = list[tuple[int, RegistryCommand, str | None]]
-#: (entry seq, replayed) per command; a negative seq points at an earlier command's slot
-_Outcome = list[tuple[int, bool] | None]
-
-
 def _apply(
     app: App,
     connection: Connection,
@@ -184,11 +178,16 @@ def _apply(
     def label(i: int) -> str:
         return labels[i] if labels is not None else f"command {i + 1}"
 
-    outcome, todo = _sort_out_keys(store, commands, label)
-    book = _load_book(store, todo)
+    replays = _sort_out_keys(store, commands, label)
+    todo = [(i, c) for i, c in enumerate(commands) if i not in replays] if replays else None
+    book = _load_book(store, [c for _, c in todo] if todo is not None else commands)
     serials_before = dict(book.next_serial)
-    seq, chain = _record(app, store, book, todo, outcome, (head_seq, head_hash), label)
-    if seq != head_seq:
+    applied = todo if todo is not None else enumerate(commands)
+    single = len(commands) == 1  # a lone command's refusal needs no "command 1:" in front
+    seqs, chain = _record(
+        app, store, book, applied, (head_seq, head_hash), None if single else label
+    )
+    if seqs:
         if book.dirty:
             store.save_positions(book.positions, book.dirty)
         changed_serials = {
@@ -196,54 +195,61 @@ def _apply(
         }
         if changed_serials:
             store.save_next_serials(changed_serials)
-        store.set_head(seq, chain)
+        store.set_head(max(seqs.values()), chain)
     result: list[tuple[int, bool]] = []
-    for item in outcome:
-        assert item is not None
-        if item[0] < 0:  # a key repeated within this batch replays its first command's entry
-            first = outcome[-1 - item[0]]
-            assert first is not None
-            result.append((first[0], True))
-        else:
-            result.append(item)
+    for i in range(len(commands)):
+        seq = seqs.get(i)
+        if seq is not None:
+            result.append((seq, False))
+            continue
+        earlier = replays[i]
+        # a key repeated within this batch replays the entry of its first command
+        result.append((earlier if earlier > 0 else seqs[-1 - earlier], True))
     return result
 
 
 def _sort_out_keys(
     store: LedgerStore, commands: Sequence[RegistryCommand], label: Callable[[int], str]
-) -> tuple[_Outcome, _Todo]:
-    """Idempotency: a known key with the same request replays; with another, conflicts."""
+) -> dict[int, int]:
+    """Idempotency: find the commands whose key was used before.
+
+    A key used before for the same request replays: the result maps the command's position
+    to the earlier entry's seq, or to ``-1 - position`` of an earlier command of this batch
+    with the same key. The same key with another request is a conflict.
+    """
     keys = [c.key for c in commands if c.key]
-    known = store.find_keys(keys) if keys else {}
-    outcome: _Outcome = [None] * len(commands)
-    todo: _Todo = []
-    fresh: dict[str, tuple[str, int]] = {}
+    if not keys:
+        return {}
+    known = store.find_keys(keys)
+    if not known and len(set(keys)) == len(keys):
+        return {}  # the usual case: every key is new
+    replays: dict[int, int] = {}
+    first_at: dict[str, int] = {}
     for i, command in enumerate(commands):
         key = command.key
         if not key:
-            todo.append((i, command, None))
             continue
-        digest = fingerprint(command)
-        earlier = known.get(key) or fresh.get(key)
-        if earlier is None:
-            fresh[key] = (digest, i)
-            todo.append((i, command, digest))
-        elif earlier[0] != digest:
+        if key in known:
+            earlier_request, seq = known[key]
+            replays[i] = seq
+        elif key in first_at:
+            earlier_request = fingerprint(commands[first_at[key]])
+            replays[i] = -1 - first_at[key]
+        else:
+            first_at[key] = i
+            continue
+        if fingerprint(command) != earlier_request:
             raise Conflict(
                 f"{label(i)}: idempotency key {key!r} was already used for a different request"
             )
-        elif key in known:
-            outcome[i] = (earlier[1], True)
-        else:
-            outcome[i] = (-1 - earlier[1], True)
-    return outcome, todo
+    return replays
 
 
-def _load_book(store: LedgerStore, todo: _Todo) -> Book:
+def _load_book(store: LedgerStore, commands: Iterable[RegistryCommand]) -> Book:
     """Load every account, position and corrected entry the commands touch."""
-    corrected = [c.seq for _, c, _ in todo if isinstance(c, CorrectEntry)]
+    corrected = [c.seq for c in commands if type(c) is CorrectEntry]
     entries = store.load_entries(corrected)
-    needed = {key for _, c, _ in todo for key in positions_needed(c)}
+    needed = {key for c in commands for key in positions_needed(c)}
     for entry in entries.values():
         needed.update((p.account, p.instrument) for p in entry.postings)
     account_ids = {account for account, _ in needed} | set(system_account_kinds())
@@ -261,28 +267,32 @@ def _record(
     app: App,
     store: LedgerStore,
     book: Book,
-    todo: _Todo,
-    outcome: _Outcome,
+    commands: Iterable[tuple[int, RegistryCommand]],
     head: tuple[int, str],
-    label: Callable[[int], str],
-) -> tuple[int, str]:
-    """Apply each command to the book, chain its entry, append the entries; return the head."""
+    label: Callable[[int], str] | None,
+) -> tuple[dict[int, int], str]:
+    """Apply each command to the book, chain its entry and append the entries.
+
+    Returns the seq of each command's entry by the command's position, and the new head hash.
+    """
     now = app.clock.now()
     recorded_at = utc_text(now)
     day = business_date(now).isoformat()
     seq, chain = head
     journal_rows: list[tuple[Any, ...]] = []
     posting_rows: list[tuple[Any, ...]] = []
-    for i, command, digest in todo:
+    seqs: dict[int, int] = {}
+    for i, command in commands:
         try:
             draft = book.apply(command)
         except OpenETSError as refusal:
-            if len(outcome) == 1:
+            if label is None:
                 raise
             raise type(refusal)(f"{label(i)}: {refusal.message}") from None
         seq += 1
         prev = chain
         key = command.key or None  # an empty key is no key: store NULL, not a unique ""
+        digest = fingerprint(command) if key else None
         kind = draft.kind
         chain = entry_hash(prev, seq, kind, recorded_at, draft.memo, key, draft.postings)
         reverses = command.seq if type(command) is CorrectEntry else None
@@ -291,9 +301,9 @@ def _record(
         )
         for n, p in enumerate(draft.postings):
             posting_rows.append((seq, n, *p))
-        outcome[i] = (seq, False)
+        seqs[i] = seq
     store.append(journal_rows, posting_rows)
-    return seq, chain
+    return seqs, chain
 
 
 # --- reads --------------------------------------------------------------------------------
