@@ -332,16 +332,27 @@ class Book:
         return position
 
     def _move(self, instrument: str, quantity: int, source: str, to: str) -> tuple[Posting, ...]:
-        giver = self._check_available(source, instrument, quantity)
+        giver = self.positions.get((source, instrument))
+        if giver is None or giver.quantity - giver.frozen < quantity:
+            giver = self._check_available(source, instrument, quantity)  # raises the refusal
         taker = self._position(to, instrument)
+        self.dirty.add((source, instrument))
+        blocks = giver.take_largest(quantity)
+        giver.quantity -= quantity
+        taker.quantity += quantity
+        if len(blocks) == 1:  # the usual case, spelt out: batches run it 100,000s of times
+            start, end = blocks[0]
+            taker.add(start, end)
+            return (
+                Posting(source, instrument, -quantity, 0, start, end),
+                Posting(to, instrument, quantity, 0, start, end),
+            )
         postings: list[Posting] = []
-        for start, end in giver.take_largest(quantity):
+        for start, end in blocks:
             size = end - start + 1
             taker.add(start, end)
             postings.append(Posting(source, instrument, -size, 0, start, end))
             postings.append(Posting(to, instrument, size, 0, start, end))
-        giver.quantity -= quantity
-        taker.quantity += quantity
         return tuple(postings)
 
     # --- the rules ---------------------------------------------------------------------
