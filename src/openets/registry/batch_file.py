@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import overload
 
 from openets.errors import InvalidInput
+from openets.registry.bulk import gc_paused
 from openets.registry.model import TransferUnits
 
 HEADER = ("instrument", "quantity", "from", "to", "key")
@@ -44,7 +45,7 @@ def read_transfer_csv(path: Path) -> tuple[list[TransferUnits], LineLabels]:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
     commands: list[TransferUnits] = []
     lines: list[int] = []
-    with handle:
+    with handle, gc_paused():
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None or tuple(h.strip().lower() for h in header) != HEADER:
