@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -19,8 +20,8 @@ from openets.clock import business_date, utc_text
 from openets.db import schema
 from openets.errors import Conflict, InvalidInput, NotFound, OpenETSError
 from openets.registry.book import Book, fingerprint, positions_needed, system_account_kinds
-from openets.registry.chain import entry_hash, transfer_hash
 from openets.registry.bulk import gc_paused
+from openets.registry.chain import entry_hash, transfer_hash
 from openets.registry.instruments import parse_instrument
 from openets.registry.model import (
     CANCELLATION_ACCOUNT,
@@ -138,7 +139,7 @@ def execute(app: App, command: RegistryCommand) -> Receipt:
 
     def work(connection: Connection) -> Receipt:
         outcome = _apply(app, connection, [command], labels=None)
-        seq, replayed = outcome[0]
+        seq, replayed = outcome.entry_of(0)
         entry = LedgerStore(connection).load_entries([seq])[seq]
         return Receipt(entry, replayed)
 
@@ -158,12 +159,12 @@ def execute_batch(
     def work(connection: Connection) -> BatchResult:
         with gc_paused() if len(commands) >= _LARGE_BATCH else nullcontext():
             outcome = _apply(app, connection, commands, labels)
-        fresh = [seq for seq, replayed in outcome if not replayed]
+        fresh = outcome.seqs
         return BatchResult(
             applied=len(fresh),
-            replayed=len(outcome) - len(fresh),
-            first_seq=fresh[0] if fresh else None,
-            last_seq=fresh[-1] if fresh else None,
+            replayed=len(outcome.replays),
+            first_seq=min(fresh.values()) if fresh else None,
+            last_seq=max(fresh.values()) if fresh else None,
         )
 
     return app.write(work)
@@ -174,8 +175,8 @@ def _apply(
     connection: Connection,
     commands: Sequence[RegistryCommand],
     labels: Sequence[str] | None,
-) -> list[tuple[int, bool]]:
-    """Apply commands in order; return (entry seq, replayed) for each.
+) -> _Outcome:
+    """Apply commands in order; return which entry each command made or replayed.
 
     Takes the journal head lock first, so everything read below is current and stays so
     until the transaction ends.
@@ -204,16 +205,24 @@ def _apply(
         if changed_serials:
             store.save_next_serials(changed_serials)
         store.set_head(max(seqs.values()), chain)
-    result: list[tuple[int, bool]] = []
-    for i in range(len(commands)):
-        seq = seqs.get(i)
+    return _Outcome(seqs, replays)
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """Which entry each command of a batch made (``seqs``) or replayed (``replays``)."""
+
+    seqs: dict[int, int]  # command position -> seq of the entry it made
+    replays: dict[int, int]  # command position -> earlier seq, or -1 - position in this batch
+
+    def entry_of(self, i: int) -> tuple[int, bool]:
+        """(entry seq, replayed) of the command at position ``i``."""
+        seq = self.seqs.get(i)
         if seq is not None:
-            result.append((seq, False))
-            continue
-        earlier = replays[i]
+            return seq, False
+        earlier = self.replays[i]
         # a key repeated within this batch replays the entry of its first command
-        result.append((earlier if earlier > 0 else seqs[-1 - earlier], True))
-    return result
+        return (earlier if earlier > 0 else self.seqs[-1 - earlier]), True
 
 
 def _sort_out_keys(
