@@ -222,11 +222,14 @@ class Position:
         starts[end] = start
         self._pending.append(start)  # goes into the heap when the heap is next used
         if hot is not None and hot != start:
-            key = (start - end - 1, start)
-            if key < (hot - ends[hot] - 1, hot):
+            size, hot_size = end - start, ends[hot] - hot
+            if size > hot_size or (size == hot_size and start < hot):
                 self._cool()  # the new block is larger than the hot one
-            elif self._best_other is None or key < self._best_other:
-                self._best_other = key
+            else:
+                best = self._best_other
+                key = (start - end - 1, start)
+                if best is None or key < best:
+                    self._best_other = key
 
 
 class Draft(NamedTuple):

@@ -262,11 +262,16 @@ def _sort_out_keys(
     return replays
 
 
-def _load_book(store: LedgerStore, commands: Iterable[RegistryCommand]) -> Book:
+def _load_book(store: LedgerStore, commands: Sequence[RegistryCommand]) -> Book:
     """Load every account, position and corrected entry the commands touch."""
     corrected = [c.seq for c in commands if type(c) is CorrectEntry]
     entries = store.load_entries(corrected)
-    needed = {key for c in commands for key in positions_needed(c)}
+    if all(type(c) is TransferUnits for c in commands):  # a transfer batch, the bulk case
+        transfers: list[TransferUnits] = commands  # type: ignore[assignment]
+        needed = {(c.source, c.instrument) for c in transfers}
+        needed.update((c.to, c.instrument) for c in transfers)
+    else:
+        needed = {key for c in commands for key in positions_needed(c)}
     for entry in entries.values():
         needed.update((p.account, p.instrument) for p in entry.postings)
     account_ids = {account for account, _ in needed} | set(system_account_kinds())
