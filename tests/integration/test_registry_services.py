@@ -234,11 +234,11 @@ def test_unfreeze_and_refusals_change_nothing(app: App) -> None:
         "transfer from account 'A' to itself"
     )
     assert refuse(app, TransferUnits(GD, 5, "A", RETIREMENT_ACCOUNT), RuleViolation) == (
-        "account 'SYS-RETIREMENT' is a retirement account and cannot be the recipient "
+        "account 'SYS-RETIREMENT' is the registry's retirement account and cannot be the recipient "
         "of this operation"
     )
     assert refuse(app, TransferUnits(GD, 5, ISSUANCE_ACCOUNT, "B"), RuleViolation) == (
-        "account 'SYS-ISSUANCE' is a issuance account and cannot be the source of this operation"
+        "account 'SYS-ISSUANCE' is the registry's issuance account and cannot be the source of this operation"
     )
     assert refuse(app, TransferUnits(GD, 5, "A", "Z"), NotFound) == "account 'Z' does not exist"
     assert refuse(app, IssueUnits(GD, 5, "Z"), NotFound) == "account 'Z' does not exist"

@@ -73,13 +73,13 @@ def _verify_chain(connection: Connection) -> ChainReport:
             recomputed = entry_hash(
                 prev_hash, seq, kind, recorded_at, memo, key, lines.get(seq, ())
             )
+            altered = None
             if recomputed != stored:
-                return ChainReport(
-                    False,
-                    last,
-                    seq,
-                    f"entry {seq} was altered: its content does not match its hash",
-                )
+                altered = "its content does not match its hash"
+            elif _separated(kind, recorded_at, lines.get(seq, ())):
+                altered = "a field holds a separator character"
+            if altered:
+                return ChainReport(False, last, seq, f"entry {seq} was altered: {altered}")
             if _unbalanced(lines.get(seq, ())):
                 return ChainReport(False, last, seq, f"entry {seq} does not balance")
             expected_prev = stored
@@ -93,6 +93,17 @@ def _verify_chain(connection: Connection) -> ChainReport:
             f"the journal ends at entry {last} but its head names entry {head_seq}",
         )
     return ChainReport(True, last)
+
+
+def _separated(kind: str, recorded_at: str, postings: list[Posting] | tuple[Posting, ...]) -> bool:
+    """Whether a field the hash does not length-prefix holds a separator character.
+
+    The application never writes one (codes, times and account ids are validated), and
+    without this check an editor could fold postings into one whose account field holds
+    their text: the canonical text, and so the hash, would not change.
+    """
+    text = "".join([kind, recorded_at, *(p.account + p.instrument for p in postings)])
+    return "\x1e" in text or "\x1f" in text
 
 
 def _unbalanced(postings: list[Posting] | tuple[Posting, ...]) -> bool:

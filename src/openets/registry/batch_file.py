@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import overload
@@ -12,6 +13,7 @@ from openets.registry.bulk import gc_paused
 from openets.registry.model import TransferUnits
 
 HEADER = ("instrument", "quantity", "from", "to", "key")
+_WHOLE_NUMBER = re.compile(r"^\s*-?[0-9]+\s*$")
 
 
 class LineLabels(Sequence[str]):
@@ -58,12 +60,11 @@ def read_transfer_csv(path: Path) -> tuple[list[TransferUnits], LineLabels]:
             if len(row) != 5:
                 raise InvalidInput(f"{path}: line {line}: expected 5 fields, got {len(row)}")
             instrument, quantity, source, to, key = row
-            try:
-                amount = int(quantity)
-            except ValueError:
+            if not _WHOLE_NUMBER.match(quantity):  # int() would also take "1_000" and "１０"
                 raise InvalidInput(
                     f"{path}: line {line}: quantity {quantity!r} is not a whole number of tonnes"
-                ) from None
+                )
+            amount = int(quantity)
             if amount <= 0:
                 raise InvalidInput(f"{path}: line {line}: quantity must be positive, got {amount}")
             commands.append(TransferUnits(instrument, amount, source, to, key or None))

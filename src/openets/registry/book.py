@@ -309,8 +309,8 @@ class Book:
             raise NotFound(f"account {account_id!r} does not exist")
         if account.kind in SYSTEM_KINDS:
             raise RuleViolation(
-                f"account {account_id!r} is a {account.kind} account and cannot be the {role} "
-                "of this operation"
+                f"account {account_id!r} is the registry's {account.kind} account and cannot "
+                f"be the {role} of this operation"
             )
         return account
 

@@ -187,15 +187,15 @@ def _apply(
     def label(i: int) -> str:
         return labels[i] if labels is not None else f"command {i + 1}"
 
+    if len(commands) == 1 and labels is None:
+        label = _no_label  # a lone command's refusal needs no "command 1:" in front
+
     replays = _sort_out_keys(store, commands, label)
     todo = [(i, c) for i, c in enumerate(commands) if i not in replays] if replays else None
     book = _load_book(store, [c for _, c in todo] if todo is not None else commands)
     serials_before = dict(book.next_serial)
     applied = todo if todo is not None else enumerate(commands)
-    single = len(commands) == 1  # a lone command's refusal needs no "command 1:" in front
-    seqs, chain = _record(
-        app, store, book, applied, (head_seq, head_hash), None if single else label
-    )
+    seqs, chain = _record(app, store, book, applied, (head_seq, head_hash), label)
     if seqs:
         if book.dirty:
             store.save_positions(book.positions, book.dirty)
@@ -223,6 +223,14 @@ class _Outcome:
         earlier = self.replays[i]
         # a key repeated within this batch replays the entry of its first command
         return (earlier if earlier > 0 else self.seqs[-1 - earlier]), True
+
+
+def _no_label(i: int) -> str:
+    return ""
+
+
+def _labelled(where: str, message: str) -> str:
+    return f"{where}: {message}" if where else message
 
 
 def _sort_out_keys(
@@ -256,9 +264,8 @@ def _sort_out_keys(
             first_at[key] = i
             continue
         if fingerprint(command) != earlier_request:
-            raise Conflict(
-                f"{label(i)}: idempotency key {key!r} was already used for a different request"
-            )
+            message = f"idempotency key {key!r} was already used for a different request"
+            raise Conflict(_labelled(label(i), message))
     return replays
 
 
@@ -291,7 +298,7 @@ def _record(
     book: Book,
     commands: Iterable[tuple[int, RegistryCommand]],
     head: tuple[int, str],
-    label: Callable[[int], str] | None,
+    label: Callable[[int], str],
 ) -> tuple[dict[int, int], str]:
     """Apply each command to the book, chain its entry and append the entries.
 
@@ -333,9 +340,10 @@ def _record(
         try:
             draft = book.apply(command)
         except OpenETSError as refusal:
-            if label is None:
+            where = label(i)
+            if not where:
                 raise
-            raise type(refusal)(f"{label(i)}: {refusal.message}") from None
+            raise type(refusal)(_labelled(where, refusal.message)) from None
         seq += 1
         prev = chain
         key = command.key or None  # an empty key is no key: store NULL, not a unique ""
