@@ -238,7 +238,8 @@ def test_unfreeze_and_refusals_change_nothing(app: App) -> None:
         "of this operation"
     )
     assert refuse(app, TransferUnits(GD, 5, ISSUANCE_ACCOUNT, "B"), RuleViolation) == (
-        "account 'SYS-ISSUANCE' is the registry's issuance account and cannot be the source of this operation"
+        "account 'SYS-ISSUANCE' is the registry's issuance account "
+        "and cannot be the source of this operation"
     )
     assert refuse(app, TransferUnits(GD, 5, "A", "Z"), NotFound) == "account 'Z' does not exist"
     assert refuse(app, IssueUnits(GD, 5, "Z"), NotFound) == "account 'Z' does not exist"

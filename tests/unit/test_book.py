@@ -360,15 +360,18 @@ def test_unfreezing_more_than_is_frozen_is_refused() -> None:
         ),
         (
             TransferUnits(GD, 1, RETIREMENT_ACCOUNT, "A"),
-            "account 'SYS-RETIREMENT' is the registry's retirement account and cannot be the source",
+            "account 'SYS-RETIREMENT' is the registry's retirement account "
+            "and cannot be the source",
         ),
         (
             TransferUnits(GD, 1, "A", RETIREMENT_ACCOUNT),
-            "account 'SYS-RETIREMENT' is the registry's retirement account and cannot be the recipient",
+            "account 'SYS-RETIREMENT' is the registry's retirement account "
+            "and cannot be the recipient",
         ),
         (
             TransferUnits(GD, 1, "A", CANCELLATION_ACCOUNT),
-            "account 'SYS-CANCELLATION' is the registry's cancellation account and cannot be the recipient",
+            "account 'SYS-CANCELLATION' is the registry's cancellation account "
+            "and cannot be the recipient",
         ),
         (
             TransferUnits(GD, 1, "A", ISSUANCE_ACCOUNT),
@@ -376,19 +379,23 @@ def test_unfreezing_more_than_is_frozen_is_refused() -> None:
         ),
         (
             IssueUnits(GD, 1, CANCELLATION_ACCOUNT),
-            "account 'SYS-CANCELLATION' is the registry's cancellation account and cannot be the recipient",
+            "account 'SYS-CANCELLATION' is the registry's cancellation account "
+            "and cannot be the recipient",
         ),
         (
             RetireUnits(GD, 1, RETIREMENT_ACCOUNT, "x"),
-            "account 'SYS-RETIREMENT' is the registry's retirement account and cannot be the source",
+            "account 'SYS-RETIREMENT' is the registry's retirement account "
+            "and cannot be the source",
         ),
         (
             CancelUnits(GD, 1, CANCELLATION_ACCOUNT, "x"),
-            "account 'SYS-CANCELLATION' is the registry's cancellation account and cannot be the source",
+            "account 'SYS-CANCELLATION' is the registry's cancellation account "
+            "and cannot be the source",
         ),
         (
             FreezeUnits(GD, 1, RETIREMENT_ACCOUNT),
-            "account 'SYS-RETIREMENT' is the registry's retirement account and cannot be the holder",
+            "account 'SYS-RETIREMENT' is the registry's retirement account "
+            "and cannot be the holder",
         ),
     ],
 )
