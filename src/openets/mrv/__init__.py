@@ -1,0 +1,1 @@
+"""MRV: monitoring, reporting and verification of covered entities' emissions."""
