@@ -12,7 +12,7 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from openets import __version__
-from openets.cli import audit, db, registry, server, users
+from openets.cli import audit, db, entities, mrv_calc, mrv_reports, registry, server, users
 from openets.cli.context import CliState, close_apps, err_console
 from openets.errors import OpenETSError
 
@@ -53,6 +53,15 @@ app.add_typer(db.app, name="db")
 app.add_typer(registry.app, name="registry")
 app.add_typer(audit.app, name="audit")
 app.add_typer(users.app, name="user")
+app.add_typer(entities.app, name="entity")
+app.add_typer(entities.facility_app, name="facility")
+mrv_app = typer.Typer(
+    help="MRV: emissions from activity data, the factor library, emission reports.",
+    no_args_is_help=True,
+)
+mrv_calc.register(mrv_app)
+mrv_reports.register(mrv_app)
+app.add_typer(mrv_app, name="mrv")
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)
 

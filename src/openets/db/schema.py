@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     text,
 )
 
@@ -158,4 +159,147 @@ api_keys = Table(
     Column("expires_at", String(32), nullable=False),
     Column("revoked", Boolean, nullable=False),
     Index(None, "user_name"),
+)
+
+# --- MRV: covered entities, facilities, monitoring plans and emission reports ---------------
+#
+# Decimal figures (activity data, factors, emissions) are stored as fixed-point TEXT, so they
+# come back exactly as computed on both engines; whole-tonne totals are BIGINT.
+
+mrv_entities = Table(
+    "mrv_entities",
+    metadata,
+    Column("id", String(64), primary_key=True),  # also the id of its compliance account
+    Column("name", String(200), nullable=False),  # the owner entity users act for
+    Column("sector", String(32), nullable=False),
+    Column("jurisdiction", String(16), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index(None, "name"),
+)
+
+mrv_facilities = Table(
+    "mrv_facilities",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("entity_id", String(64), ForeignKey("mrv_entities.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index(None, "entity_id"),
+)
+
+mrv_plan_streams = Table(
+    "mrv_plan_streams",
+    metadata,
+    Column("facility_id", String(64), ForeignKey("mrv_facilities.id"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("item", String(64), nullable=False),
+    Column("method", String(200), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    PrimaryKeyConstraint("facility_id", "source", "item"),
+)
+
+mrv_reports = Table(
+    "mrv_reports",
+    metadata,
+    Column("id", String(100), primary_key=True),  # <entity>-<year>-v<version>
+    Column("entity_id", String(64), ForeignKey("mrv_entities.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("total_tco2", Text, nullable=False),
+    Column("compliance_tco2", BigInteger, nullable=False),
+    Column("biomass_tco2", Text, nullable=False),
+    #: JSON breakdowns of the total: {source: tCO2} and [[facility, tCO2, t, biomass tCO2]]
+    Column("by_source", Text, nullable=False),
+    Column("by_facility", Text, nullable=False),
+    Column("output", Text, nullable=True),
+    Column("supersedes", String(100), nullable=True),
+    Column("verifier", String(64), nullable=True),  # the assigned verifier's user name
+    Column("created_at", String(32), nullable=False),
+    Column("idem_key", String(200), nullable=True),
+    Column("fingerprint", String(64), nullable=True),
+    UniqueConstraint("entity_id", "year", "version"),
+    Index(None, "status"),
+    Index(None, "verifier"),
+    Index(
+        "uq_mrv_reports_idem_key",
+        "idem_key",
+        unique=True,
+        sqlite_where=text("idem_key IS NOT NULL"),
+        postgresql_where=text("idem_key IS NOT NULL"),
+    ),
+)
+
+mrv_report_lines = Table(
+    "mrv_report_lines",
+    metadata,
+    Column("report_id", String(100), ForeignKey("mrv_reports.id"), nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("facility_id", String(64), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("item", String(64), nullable=False),
+    Column("quantity", Text, nullable=False),
+    Column("unit", String(16), nullable=False),
+    Column("ncv", Text, nullable=True),
+    Column("cc", Text, nullable=True),
+    Column("of", Text, nullable=True),
+    Column("ef", Text, nullable=True),
+    Column("tco2", Text, nullable=False),
+    Column("counted", Boolean, nullable=False),
+    Column("factors", Text, nullable=False),  # JSON: name -> decimal text
+    Column("measured", Text, nullable=False),  # JSON: names of the measured overrides
+    Column("factor_version", String(100), nullable=False),
+    PrimaryKeyConstraint("report_id", "row"),
+)
+
+mrv_adjustments = Table(
+    "mrv_adjustments",
+    metadata,
+    Column("report_id", String(100), ForeignKey("mrv_reports.id"), nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("row", Integer, nullable=False),
+    Column("field", String(16), nullable=False),
+    Column("original", Text, nullable=True),
+    Column("adjusted", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("at", String(32), nullable=False),
+    PrimaryKeyConstraint("report_id", "n"),
+)
+
+mrv_transitions = Table(
+    "mrv_transitions",
+    metadata,
+    Column("report_id", String(100), ForeignKey("mrv_reports.id"), nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("from_status", String(16), nullable=True),
+    Column("to_status", String(16), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("actor_role", String(32), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("idem_key", String(200), nullable=True),
+    Column("fingerprint", String(64), nullable=True),
+    PrimaryKeyConstraint("report_id", "n"),
+    Index(
+        "uq_mrv_transitions_idem_key",
+        "idem_key",
+        unique=True,
+        sqlite_where=text("idem_key IS NOT NULL"),
+        postgresql_where=text("idem_key IS NOT NULL"),
+    ),
+)
+
+mrv_quality_flags = Table(
+    "mrv_quality_flags",
+    metadata,
+    Column("report_id", String(100), ForeignKey("mrv_reports.id"), nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("facility_id", String(64), nullable=True),
+    Column("message", Text, nullable=False),
+    PrimaryKeyConstraint("report_id", "n"),
 )

@@ -6,9 +6,12 @@ for official reports and whole tonnes (rounded half-up) for compliance.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+
+from openets.errors import InvalidInput
 
 
 class SourceKind(StrEnum):
@@ -77,3 +80,90 @@ class FacilityResult:
     by_source: dict[str, Decimal]
     biomass_tco2: Decimal
     lines: tuple[LineResult, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStream:
+    """Everything about an activity row but its quantity: the rows of a file that share a
+    facility, year, source, item, unit and measured overrides form one stream, and share one
+    set of factors.
+    """
+
+    facility_id: str
+    year: int
+    source: SourceKind
+    item: str
+    unit: Unit
+    ncv: Decimal | None = None
+    cc: Decimal | None = None
+    of: Decimal | None = None
+    ef: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityColumns:
+    """A whole activity file, validated, column-wise: the bulk form of ``list[ActivityLine]``.
+
+    Row ``i`` has line number ``rows[i]``, belongs to stream ``streams[stream_of_row[i]]`` and
+    has quantity ``quantity[i]`` (a plain decimal numeral, non-negative, in the stream's unit).
+    Streams are in order of first appearance; ``first_rows[s]`` is the line where stream ``s``
+    first appears.
+    """
+
+    streams: tuple[ActivityStream, ...]
+    stream_of_row: Sequence[int]
+    quantity: Sequence[str]
+    rows: Sequence[int]
+    first_rows: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.quantity)
+
+    def lines(self) -> list[ActivityLine]:
+        """The same data as one :class:`ActivityLine` per row."""
+        streams = self.streams
+        result: list[ActivityLine] = []
+        for row, index, quantity in zip(self.rows, self.stream_of_row, self.quantity, strict=True):
+            s = streams[index]
+            result.append(
+                ActivityLine(
+                    row,
+                    s.facility_id,
+                    s.year,
+                    s.source,
+                    s.item,
+                    Decimal(quantity),
+                    s.unit,
+                    s.ncv,
+                    s.cc,
+                    s.of,
+                    s.ef,
+                )
+            )
+        return result
+
+    @classmethod
+    def from_lines(cls, lines: Sequence[ActivityLine]) -> ActivityColumns:
+        """The column form of activity lines (for the bulk and vectorised paths)."""
+        index: dict[ActivityStream, int] = {}
+        first_rows: list[int] = []
+        stream_of_row: list[int] = []
+        for line in lines:
+            if not line.quantity.is_finite() or line.quantity < 0:
+                raise InvalidInput(f"row {line.row}: quantity must be a non-negative number")
+            stream = ActivityStream(
+                line.facility_id, line.year, line.source, line.item, line.unit,
+                line.ncv, line.cc, line.of, line.ef,
+            )  # fmt: skip
+            position = index.get(stream)
+            if position is None:
+                position = index[stream] = len(index)
+                first_rows.append(line.row)
+            stream_of_row.append(position)
+        return cls(
+            streams=tuple(index),
+            stream_of_row=stream_of_row,
+            quantity=[str(line.quantity) for line in lines],
+            rows=[line.row for line in lines],
+            first_rows=tuple(first_rows),
+        )

@@ -95,6 +95,9 @@ def install_web(api: FastAPI) -> None:
     """
     api.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api.include_router(router)
+    from openets.web import mrv_pages  # imported here: it builds on this module's helpers
+
+    api.include_router(mrv_pages.router)
 
 
 # --- formatting -----------------------------------------------------------------------------
