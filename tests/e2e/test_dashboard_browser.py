@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,9 @@ import pytest
 from openets import bootstrap
 from openets.auth import add_user
 from openets.db.migrate import upgrade
+from openets.mrv import services as mrv
+from openets.mrv.model import ActivityLine, SourceKind, Unit
+from openets.mrv.permissions import OPERATOR
 from openets.registry import services
 from openets.registry.model import IssueUnits, TransferUnits
 from openets.settings import Settings
@@ -93,6 +97,18 @@ def populate(url: str) -> None:
         services.execute(app, TransferUnits("GDEA-2024", 250, "A1", "B1"))
         services.execute_batch(app, [IssueUnits("SINK", 1, "B1") for _ in range(50)])
         add_user(app, "regulator", "regulator", password=PASSWORD)
+        add_user(app, "verifier", "verifier")
+        # MRV: A1's entity with an approved 2023 report, 1,000 t of raw coal = 1,900.2988488 t
+        mrv.add_entity(app, "A1", "Acme Steel", "steel", by=OPERATOR)
+        mrv.add_facility(app, "A1-F1", "A1", "Blast furnace", "Shaoguan", by=OPERATOR)
+        coal = ActivityLine(
+            2, "A1-F1", 2023, SourceKind.COMBUSTION, "raw_coal", Decimal(1000), Unit.TONNE
+        )
+        report = mrv.create_report(app, "A1", 2023, [coal], by=OPERATOR).report
+        mrv.assign_verifier(app, report.id, "verifier", by=OPERATOR)
+        mrv.submit_report(app, report.id, by=OPERATOR)
+        mrv.verify_report(app, report.id, by=OPERATOR)
+        mrv.approve_report(app, report.id, by=OPERATOR)
     finally:
         app.dispose()
 
@@ -198,6 +214,20 @@ def test_dashboard_in_chromium(server: str) -> None:
             expect(rows).to_have_count(2)
             expect(rows.nth(1)).to_contain_text("B1")
             assert page.url.endswith("/serials?instrument=GDEA-2024&serial=100")
+
+            # MRV: the entity's stacked emissions chart is drawn; the report shows its line
+            page.click("nav a[href='/mrv/reports']")
+            page.wait_for_url(f"{server}/mrv/reports")
+            page.click("tr[data-report='A1-2023-v1'] td:nth-child(2) a")
+            page.wait_for_url(f"{server}/mrv/entities/A1")
+            page.wait_for_selector("#emissions-chart[data-ready='1']")
+            assert page.locator("#emissions-chart canvas").count() >= 1
+            expect(page.locator("#emissions-table tr[data-year='2023']")).to_contain_text("1,900")
+            page.click("#emissions-table a")
+            page.wait_for_url(f"{server}/mrv/reports/A1-2023-v1")
+            expect(page.locator("#lines-table tr[data-row='2'] td").nth(5)).to_have_text(
+                "1,900.299"
+            )
 
             # switch to Chinese: labels change, figures do not
             page.goto(f"{server}/")

@@ -20,6 +20,7 @@ from openets.mrv.model import SourceKind
 from openets.mrv.permissions import OPERATOR
 from openets.mrv.reports import ReportStatus
 from openets.registry.audit import verify
+from openets.registry.services import balance
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +37,7 @@ def dump(app: App) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, sorted: the whole state of the database."""
     with app.reading() as connection:
         return {
-            table.name: sorted(
-                (tuple(row) for row in connection.execute(select(table))), key=repr
-            )
+            table.name: sorted((tuple(row) for row in connection.execute(select(table))), key=repr)
             for table in schema.metadata.sorted_tables
         }
 
@@ -103,8 +102,6 @@ def test_verified_emissions_are_exact_from_the_activity_lines(demo: tuple[App, A
 
 def test_demo_emissions_are_of_the_order_of_the_allocations(demo: tuple[App, Any]) -> None:
     app, summary = demo
-    from openets.registry.services import balance
-
     for plan in summary.reports[:: len(summary.reports) // 8]:
         verified = services.verified_emissions(app, plan.entity_id, plan.year, by=OPERATOR)
         held = sum(p.quantity for p in balance(app, plan.entity_id).balances)

@@ -377,7 +377,15 @@ def test_report_page_in_chinese(client: TestClient) -> None:
     html = page.text
     assert page.headers["content-language"] == "zh-CN"
     assert field(html, "status") == "已批准"
-    for term in ["燃料燃烧", "外购电力", "工业过程", "排放因子", "核查调整", "流转记录", "导出 XLSX"]:
+    for term in [
+        "燃料燃烧",
+        "外购电力",
+        "工业过程",
+        "排放因子",
+        "核查调整",
+        "流转记录",
+        "导出 XLSX",
+    ]:
         assert term in html, term
     coal = cells(row_of(html, "data-row", "2"))
     assert coal[4] == (

@@ -44,7 +44,9 @@ ENTITY = Entity("GD-STEEL-001", "广州示范钢铁 Demo Steel", Sector.STEEL, J
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
-def activity(row: int, source: str, item: str, quantity: str, unit: Unit, **kw: str) -> ActivityLine:
+def activity(
+    row: int, source: str, item: str, quantity: str, unit: Unit, **kw: str
+) -> ActivityLine:
     measured = {name: Decimal(value) for name, value in kw.items()}
     return ActivityLine(
         row, "GD-STEEL-001-F1", YEAR, SourceKind(source), item, Decimal(quantity), unit, **measured
@@ -64,7 +66,7 @@ LINES = [
 def make_report(lines: list[ActivityLine], report_id: str = "GD-STEEL-001-2023-v1") -> Report:
     """A report value as the services build it: the lines' emissions and the exact totals."""
     library = FactorLibrary.default()
-    whole = calculate([a for a in lines], library)
+    whole = calculate(lines, library)
     computed = assemble(lines, whole, whole[0])
     return Report(
         id=report_id,
@@ -84,17 +86,27 @@ def make_report(lines: list[ActivityLine], report_id: str = "GD-STEEL-001-2023-v
         lines=computed.lines,
         adjustments=(
             AdjustmentRecord(
-                3, "quantity", Decimal("240"), Decimal("250.5"), "电表读数更正 meter", "ver",
-                "verifier", "2025-07-01T03:00:00.000000Z",
+                3,
+                "quantity",
+                Decimal("240"),
+                Decimal("250.5"),
+                "电表读数更正 meter",
+                "ver",
+                "verifier",
+                "2025-07-01T03:00:00.000000Z",
             ),
-        ),  # fmt: skip
+        ),
         transitions=(
             Transition(ReportAction.CREATE, None, ReportStatus.DRAFT, "acme", "entity", AT),
             Transition(
-                ReportAction.APPROVE, ReportStatus.VERIFIED, ReportStatus.APPROVED, "reg",
-                "regulator", "2025-07-01T04:00:00.000000Z",
+                ReportAction.APPROVE,
+                ReportStatus.VERIFIED,
+                ReportStatus.APPROVED,
+                "reg",
+                "regulator",
+                "2025-07-01T04:00:00.000000Z",
             ),
-        ),  # fmt: skip
+        ),
         flags=(QualityFlag("yoy_change", "total up 25.0% on 2022", None),),
     )
 
@@ -164,7 +176,9 @@ def test_xlsx_keeps_sparse_row_numbers_and_renumbers_when_it_cannot(tmp_path: Pa
     assert [(a.item, a.quantity) for a in lines] == [("raw_coal", 10), ("grid", 20)]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     quantities=st.lists(
         st.decimals(min_value=0, max_value=10**12, places=6, allow_nan=False), min_size=1,

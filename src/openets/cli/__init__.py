@@ -12,7 +12,17 @@ import typer
 from sqlalchemy.exc import DBAPIError
 
 from openets import __version__
-from openets.cli import audit, db, entities, mrv_calc, mrv_reports, registry, server, users
+from openets.cli import (
+    audit,
+    db,
+    entities,
+    mrv_calc,
+    mrv_export,
+    mrv_reports,
+    registry,
+    server,
+    users,
+)
 from openets.cli.context import CliState, close_apps, err_console
 from openets.errors import OpenETSError
 
@@ -61,6 +71,7 @@ mrv_app = typer.Typer(
 )
 mrv_calc.register(mrv_app)
 mrv_reports.register(mrv_app)
+mrv_export.register(mrv_app)
 app.add_typer(mrv_app, name="mrv")
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)

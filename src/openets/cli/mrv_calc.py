@@ -73,10 +73,11 @@ def calc(
             sys.stdout.flush()
             return
         if isinstance(calculation, BulkCalculation):
-            results = calculation.results(lines=not summary)
+            count = len(calculation.columns)
+            results = calculation.results(lines=not summary and count <= _TABLE_LINES)
         else:
-            results = calculation
-        _print_results(results, lines=not summary)
+            count, results = sum(len(r.lines) for r in calculation), calculation
+        _print_results(results, lines=0 if summary else count)
 
 
 def factors_list(
@@ -281,7 +282,8 @@ def _template(line: LineResult) -> Template:
 # --- people's output ---------------------------------------------------------------------------
 
 
-def _print_results(results: Sequence[FacilityResult], *, lines: bool) -> None:
+def _print_results(results: Sequence[FacilityResult], *, lines: int) -> None:
+    """The totals, then the lines' calculation when there are a few (``lines``: how many)."""
     if not results:
         console.print("no activity rows: nothing to compute")
         return
@@ -299,9 +301,8 @@ def _print_results(results: Sequence[FacilityResult], *, lines: bool) -> None:
     console.print(table)
     if not lines:
         return
-    count = sum(len(r.lines) for r in results)
-    if count > _TABLE_LINES:
-        console.print(f"{count} lines: use --json to see each line's calculation")
+    if lines > _TABLE_LINES:
+        console.print(f"{lines} lines: use --json to see each line's calculation")
         return
     detail = Table("row", "facility", "source", "item", "tCO2", "factors", "version")
     for r in results:

@@ -4,9 +4,9 @@ The workbook's first sheet, ``activity``, holds the report's activity lines (as 
 adjustments included) in the layout of an activity file, header
 ``facility_id,year,source,item,quantity,unit,ncv,cc,of,ef``, each line on the sheet row of its
 original row number when it can be, so :func:`openets.mrv.activity_file.read_activity_file`
-reads back the very same lines. The second sheet, ``report``, holds the header, each line's
-calculation, the totals, the verifier's adjustments, the transitions and the quality flags;
-``factors`` names the factor versions used and their source documents.
+reads back the very same lines. The second sheet, ``report``, holds the header, the totals,
+each line's calculation, the verifier's adjustments, the transitions, the quality flags and the
+factor versions used with their source documents, labelled in English and Chinese.
 
 The PDF (fpdf2) shows the same report for people. It is rendered with the PDF core font
 (Helvetica, Latin-1): English labels, and any character outside Latin-1 (Chinese names or
@@ -38,6 +38,7 @@ from openets.mrv.reports import Report, ReportLine, decimal_text
 
 __all__ = [
     "ACTIVITY_HEADER",
+    "MEASURED_VERSION",
     "FactorSource",
     "calculation_text",
     "factor_sources",

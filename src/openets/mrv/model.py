@@ -150,7 +150,9 @@ class ActivityColumns:
         stream_of_row: list[int] = []
         for line in lines:
             if not line.quantity.is_finite() or line.quantity < 0:
-                raise InvalidInput(f"row {line.row}: quantity must be a non-negative number")
+                raise InvalidInput(
+                    f"row {line.row}: quantity must not be negative, got {line.quantity}"
+                )
             stream = ActivityStream(
                 line.facility_id, line.year, line.source, line.item, line.unit,
                 line.ncv, line.cc, line.of, line.ef,
