@@ -241,7 +241,9 @@ class Draft(NamedTuple):
 
 
 _FINGERPRINTS: dict[type, Callable[[Any], str]] = {
-    IssueUnits: lambda c: f"issue|{c.instrument}|{c.quantity}|{c.to}",
+    IssueUnits: lambda c: (
+        f"issue|{c.instrument}|{c.quantity}|{c.to}|{memo_text(**dict(c.provenance))}"
+    ),
     TransferUnits: lambda c: f"transfer|{c.instrument}|{c.quantity}|{c.source}|{c.to}",
     RetireUnits: lambda c: (
         f"retire|{c.instrument}|{c.quantity}|{c.source}|{len(c.reason)}:{c.reason}|{c.beneficiary}"
@@ -382,7 +384,8 @@ class Book:
             Posting(ISSUANCE_ACCOUNT, instrument, -quantity, 0, start, end),
             Posting(command.to, instrument, quantity, 0, start, end),
         )
-        return Draft(EntryKind.ISSUE, "{}", postings)
+        memo = memo_text(**dict(command.provenance)) if command.provenance else "{}"
+        return Draft(EntryKind.ISSUE, memo, postings)
 
     def transfer_quickly(self, command: TransferUnits) -> list[Block] | None:
         """Carry out a transfer that every rule allows; return the blocks it moved.

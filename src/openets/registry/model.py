@@ -138,10 +138,18 @@ class BatchResult:
 
 @dataclass(frozen=True, slots=True)
 class IssueUnits:
+    """Issue new units with new serial numbers.
+
+    ``provenance`` says where the units come from (for a credit: its project and vintage);
+    it is kept in the issuance entry's memo, so it is hashed into the journal and shows in
+    every serial's history.
+    """
+
     instrument: str
     quantity: int
     to: str
     key: str | None = None
+    provenance: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

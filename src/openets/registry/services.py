@@ -146,6 +146,22 @@ def execute(app: App, command: RegistryCommand) -> Receipt:
     return app.write(work)
 
 
+def execute_in(
+    app: App, connection: Connection, commands: Sequence[RegistryCommand]
+) -> list[JournalEntry]:
+    """Apply registry commands inside a transaction another service already holds.
+
+    For use cases that must change the registry and their own tables atomically (issuing
+    credits for a project, surrendering for compliance, settling a trade). Takes the journal
+    head lock like every registry write; returns each command's entry (a replayed key gives
+    the first call's entry).
+    """
+    outcome = _apply(app, connection, commands, labels=None)
+    seqs = [outcome.entry_of(i)[0] for i in range(len(commands))]
+    entries = LedgerStore(connection).load_entries(seqs)
+    return [entries[seq] for seq in seqs]
+
+
 def execute_batch(
     app: App, commands: Sequence[RegistryCommand], labels: Sequence[str] | None = None
 ) -> BatchResult:
