@@ -9,7 +9,13 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from openets import __version__
-from openets.api import auth_routes, mrv_export_routes, mrv_routes, registry_routes
+from openets.api import (
+    auth_routes,
+    mrv_export_routes,
+    mrv_routes,
+    offsets_routes,
+    registry_routes,
+)
 from openets.api.problems import PROBLEM_JSON, install_problem_handlers
 from openets.bootstrap import App
 
@@ -36,6 +42,7 @@ def create_api(app: App) -> FastAPI:
     api.include_router(registry_routes.router, prefix=API_PREFIX)
     api.include_router(mrv_routes.router, prefix=API_PREFIX)
     api.include_router(mrv_export_routes.router, prefix=API_PREFIX)
+    api.include_router(offsets_routes.router, prefix=API_PREFIX)
     _install_openapi(api)
     _install_web(api)
     return api

@@ -19,6 +19,8 @@ from openets.cli import (
     mrv_calc,
     mrv_export,
     mrv_reports,
+    offsets,
+    offsets_calc,
     registry,
     server,
     users,
@@ -73,6 +75,8 @@ mrv_calc.register(mrv_app)
 mrv_reports.register(mrv_app)
 mrv_export.register(mrv_app)
 app.add_typer(mrv_app, name="mrv")
+offsets_calc.register(offsets.app)
+app.add_typer(offsets.app, name="offsets")
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)
 

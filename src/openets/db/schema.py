@@ -303,3 +303,93 @@ mrv_quality_flags = Table(
     Column("message", Text, nullable=False),
     PrimaryKeyConstraint("report_id", "n"),
 )
+
+# --- offsets (migration 0003) -----------------------------------------------------------------
+
+offset_projects = Table(
+    "offset_projects",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", String(64), ForeignKey("accounts.id"), nullable=False),
+    Column("scheme", String(8), nullable=False),
+    Column("project_type", String(32), nullable=False),
+    Column("methodology", String(32), nullable=False),
+    Column("province", String(100), nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("county", String(100), nullable=False),
+    Column("tags", String(100), nullable=False),  # comma-separated area tags
+    Column("crediting_start", Integer, nullable=True),
+    Column("crediting_end", Integer, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Index(None, "city"),
+    Index(None, "account_id"),
+)
+
+offset_reports = Table(
+    "offset_reports",
+    metadata,
+    Column("id", String(100), primary_key=True),  # <project>-MR<n>
+    Column("project_id", String(64), ForeignKey("offset_projects.id"), nullable=False),
+    Column("period_start", String(10), nullable=False),
+    Column("period_end", String(10), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("inputs", Text, nullable=False),
+    Column("claimed", BigInteger, nullable=False),
+    Column("computed", BigInteger, nullable=False),
+    Column("exact", Text, nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("submitted_by", String(64), nullable=False),
+    Column("verified_by", String(64), nullable=True),
+    Column("approved_by", String(64), nullable=True),
+    Column("created_at", String(32), nullable=False),
+    Index(None, "project_id"),
+)
+
+offset_issuances = Table(
+    "offset_issuances",
+    metadata,
+    Column("project_id", String(64), ForeignKey("offset_projects.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("instrument", String(16), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("entry_seq", SEQ, ForeignKey("journal.seq"), nullable=False),
+    Column("serial_start", BigInteger, nullable=False),
+    Column("serial_end", BigInteger, nullable=False),
+    Column("provenance", Text, nullable=False),
+    Column("issued_at", String(32), nullable=False),
+    Column("idem_key", String(200), nullable=True),
+    PrimaryKeyConstraint("project_id", "year"),
+    Index(None, "instrument", "serial_start"),
+)
+
+offset_sales = Table(
+    "offset_sales",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("project_id", String(64), ForeignKey("offset_projects.id"), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("price_fen", BigInteger, nullable=False),
+    Column("income_fen", BigInteger, nullable=False),
+    Column("buyer", String(200), nullable=False),
+    Column("sale_date", String(10), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Index(None, "project_id"),
+)
+
+offset_certificates = Table(
+    "offset_certificates",
+    metadata,
+    Column("id", String(32), primary_key=True),  # RC-2025-000001
+    Column("year", Integer, nullable=False),
+    Column("account_id", String(64), nullable=False),
+    Column("instrument", String(16), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("beneficiary", String(200), nullable=False),
+    Column("purpose", String(500), nullable=False),
+    Column("entry_seq", SEQ, ForeignKey("journal.seq"), nullable=False, unique=True),
+    Column("blocks", Text, nullable=False),  # JSON [[start, end, project, vintage], ...]
+    Column("retired_at", String(32), nullable=False),
+)
