@@ -1,6 +1,8 @@
 """A reproducible demo market: covered companies across the Guangdong sectors, allowance
-issuance, trading between companies, offset credits and retirements, and (MRV) the emission
-reports of 40 of the companies for 2023 and 2024, verified and approved.
+issuance, trading between companies, offset credits and retirements, (MRV) the emission
+reports of 40 of the companies for 2023 and 2024, verified and approved, and (offsets) 30
+CCER, PHCER and carbon-sink projects across Guangdong's cities with their 2023 and 2024
+issuances, sales and two retirements for carbon neutrality with public certificates.
 
 Every company and figure here is synthetic and labelled "Demo"; the sectors and the order of
 magnitude of the allocations follow the Guangdong pilot (design doc, coverage). Each state
@@ -77,10 +79,13 @@ class DemoReport:
 class DemoSummary:
     companies: int
     accounts: int
-    entries: int
+    entries: int  # journal entries in the database after the demo
     users: dict[str, str]  # user name -> role
     #: the emission reports the demo files, each approved (see :func:`demo_reports`)
     reports: tuple[DemoReport, ...] = ()
+    #: the offset projects (:data:`OFFSET_PROJECTS`) and the neutrality certificates' ids
+    projects: int = 0
+    certificates: tuple[str, ...] = ()
 
 
 def _scaled(rng: random.Random, typical: int) -> int:
@@ -151,16 +156,19 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
         )
     for n, account_id in enumerate(rng.sample(companies, 5)):
         commands.append(FreezeUnits("GDEA-2024", 10_000, account_id, f"{key}-pledge-{n}"))
-    result = services.execute_batch(app, commands)
+    services.execute_batch(app, commands)
 
     users = _demo_users(app, companies[0])
     reports = build_mrv(app, companies, allocations, seed)
+    certificates = build_offsets(app, seed)
     return DemoSummary(
         companies=len(companies),
-        accounts=len(companies) + len(members) + len(owners) + 1,
-        entries=result.applied + result.replayed,
+        accounts=len(companies) + len(members) + len(owners) + 1 + len(offset_accounts()),
+        entries=services.journal_page(app, limit=1).items[0].seq,  # the whole journal
         users=users,
         reports=reports,
+        projects=len(OFFSET_PROJECTS),
+        certificates=certificates,
     )
 
 
@@ -471,3 +479,197 @@ def _set_up_entity(app: App, regulator: User, entity_id: str, name: str) -> None
             mrv.add_stream(
                 app, facility_id, stream.source, stream.item, stream.method, by=regulator
             )
+
+
+# --- offsets and carbon inclusion: projects across Guangdong, issuances, sales, retirements ---
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    """A demo offset project and the credits (t) it is issued for 2023 and 2024."""
+
+    id: str
+    scheme: str
+    project_type: str
+    methodology: str
+    city: str
+    county: str
+    tags: tuple[str, ...]
+    issued_2023: int
+    issued_2024: int
+
+    @property
+    def account(self) -> str:
+        return f"OFFS-{self.city.upper()}"
+
+
+@dataclass(frozen=True)
+class DemoSale:
+    """A demo sale of a project's credits: ``price_fen`` per tonne."""
+
+    project_id: str
+    quantity: int
+    price_fen: int
+    buyer: str
+    date: str
+
+
+@dataclass(frozen=True)
+class DemoRetirement:
+    """A demo retirement for voluntary carbon neutrality, with a public certificate."""
+
+    account: str
+    instrument: str
+    quantity: int
+    beneficiary: str
+    purpose: str
+
+
+OFFSET_YEARS = (2023, 2024)
+_POOR, _OLD, _ETHNIC = "poverty", "old_revolutionary", "ethnic"
+_PV, _FOREST, _MANGROVE = "PHCER-PV", "PHCER-FOREST", "SINK-MANGROVE"
+_TRAVEL, _BIOGAS = "PHCER-TRAVEL", "CCER-BIOGAS"
+
+
+def _p(
+    n: int,
+    scheme: str,
+    kind: str,
+    code: str,
+    city: str,
+    county: str,
+    tags: tuple[str, ...],
+    first: int,
+    second: int,
+) -> DemoProject:
+    return DemoProject(f"DEMO-{scheme}-{n:03d}", scheme, kind, code, city, county, tags,
+                       first, second)  # fmt: skip
+
+
+#: The demo's offset projects (synthetic, labelled Demo): Meizhou and Heyuan are old
+#: revolutionary areas, Qingyuan's Liannan, Lianshan and Liuyang counties and Shaoguan's Ruyuan
+#: ethnic-minority areas; the mountain counties were poverty-alleviation areas.
+OFFSET_PROJECTS: tuple[DemoProject, ...] = (
+    _p(1, "PHCER", "distributed_solar", _PV, "Meizhou", "Pingyuan", (_POOR, _OLD), 1_820, 2_050),
+    _p(2, "PHCER", "distributed_solar", _PV, "Meizhou", "Dabu", (_POOR, _OLD), 1_240, 1_410),
+    _p(3, "PHCER", "forestry", _FOREST, "Meizhou", "Jiaoling", (_OLD,), 8_600, 9_150),
+    _p(4, "PHCER", "distributed_solar", _PV, "Heyuan", "Zijin", (_POOR, _OLD), 2_310, 2_480),
+    _p(5, "PHCER", "forestry", _FOREST, "Heyuan", "Lianping", (_POOR, _OLD), 12_400, 13_050),
+    _p(6, "PHCER", "forestry", _FOREST, "Heyuan", "Longchuan", (_OLD,), 6_700, 7_020),
+    _p(7, "PHCER", "forestry", _FOREST, "Qingyuan", "Liannan", (_POOR, _ETHNIC), 10_300, 10_900),
+    _p(8, "PHCER", "forestry", _FOREST, "Qingyuan", "Lianshan", (_POOR, _ETHNIC), 7_450, 7_980),
+    _p(9, "PHCER", "distributed_solar", _PV, "Qingyuan", "Liuyang", (_ETHNIC,), 960, 1_030),
+    _p(10, "PHCER", "forestry", _FOREST, "Shaoguan", "Ruyuan", (_POOR, _ETHNIC), 15_200, 15_800),
+    _p(11, "PHCER", "forestry", _FOREST, "Shaoguan", "Renhua", (_POOR,), 9_800, 10_250),
+    _p(12, "PHCER", "distributed_solar", _PV, "Shaoguan", "Nanxiong", (), 1_560, 1_690),
+    _p(13, "PHCER", "low_carbon_travel", _TRAVEL, "Guangzhou", "Tianhe", (), 24_500, 28_300),
+    _p(14, "PHCER", "low_carbon_travel", _TRAVEL, "Shenzhen", "Futian", (), 31_200, 35_600),
+    _p(15, "PHCER", "distributed_solar", _PV, "Shenzhen", "Longgang", (), 3_400, 3_650),
+    _p(16, "PHCER", "distributed_solar", _PV, "Guangzhou", "Huadu", (), 2_750, 2_980),
+    _p(17, "PHCER", "forestry", _FOREST, "Zhaoqing", "Huaiji", (_POOR,), 11_200, 11_700),
+    _p(18, "PHCER", "forestry", _FOREST, "Zhaoqing", "Guangning", (_POOR,), 8_300, 8_760),
+    _p(19, "PHCER", "distributed_solar", _PV, "Maoming", "Xinyi", (_POOR,), 1_380, 1_520),
+    _p(20, "PHCER", "low_carbon_travel", _TRAVEL, "Zhanjiang", "Chikan", (), 4_600, 5_100),
+    _p(21, "CCER", "biogas", _BIOGAS, "Guangzhou", "Conghua", (), 18_600, 19_400),
+    _p(22, "CCER", "biogas", _BIOGAS, "Maoming", "Gaozhou", (_POOR,), 14_300, 15_100),
+    _p(23, "CCER", "biogas", _BIOGAS, "Zhanjiang", "Leizhou", (_POOR,), 12_900, 13_600),
+    _p(24, "CCER", "biogas", _BIOGAS, "Meizhou", "Xingning", (_POOR, _OLD), 9_700, 10_200),
+    _p(25, "CCER", "biogas", _BIOGAS, "Shenzhen", "Bao'an", (), 21_400, 22_800),
+    _p(26, "SINK", "mangrove", _MANGROVE, "Zhanjiang", "Leizhou", (), 3_900, 4_250),
+    _p(27, "SINK", "mangrove", _MANGROVE, "Zhanjiang", "Xuwen", (_POOR,), 2_800, 3_050),
+    _p(28, "SINK", "mangrove", _MANGROVE, "Shenzhen", "Futian", (), 1_150, 1_200),
+    _p(29, "SINK", "forestry", _FOREST, "Heyuan", "Heping", (_POOR, _OLD), 9_100, 9_600),
+    _p(30, "SINK", "forestry", _FOREST, "Qingyuan", "Yangshan", (_POOR,), 7_900, 8_300),
+)
+
+#: Demo sales (prices per tonne in fen: PHCER ¥15-30, CCER ¥60-90, carbon sink ¥40-70).
+OFFSET_SALES: tuple[DemoSale, ...] = (
+    DemoSale("DEMO-PHCER-001", 2_500, 2_350, "Demo Cement Co. 003", "2024-06-18"),
+    DemoSale("DEMO-PHCER-003", 6_000, 1_980, "Demo Paper Co. 007", "2024-09-02"),
+    DemoSale("DEMO-PHCER-005", 12_000, 2_120, "Demo Ceramics Co. 011", "2024-07-15"),
+    DemoSale("DEMO-PHCER-007", 9_000, 2_050, "Demo Power Co. 002", "2024-11-20"),
+    DemoSale("DEMO-PHCER-010", 15_000, 2_200, "Demo Steel Co. 004", "2025-01-09"),
+    DemoSale("DEMO-PHCER-010", 5_000, 2_480, "Demo Green Events Ltd", "2025-03-12"),
+    DemoSale("DEMO-PHCER-014", 30_000, 1_650, "Demo Datacentres Co. 002", "2025-02-25"),
+    DemoSale("DEMO-PHCER-017", 8_000, 2_090, "Demo Cement Co. 012", "2024-12-05"),
+    DemoSale("DEMO-CCER-021", 16_000, 6_850, "Demo Power Co. 005", "2025-04-08"),
+    DemoSale("DEMO-CCER-022", 10_000, 7_200, "Demo Petrochemicals Co. 001", "2025-05-21"),
+    DemoSale("DEMO-CCER-024", 6_500, 7_050, "Demo Aviation Co. 002", "2025-06-03"),
+    DemoSale("DEMO-SINK-026", 3_000, 5_600, "Demo Ports Co. 001", "2024-10-16"),
+    DemoSale("DEMO-SINK-029", 7_000, 4_300, "Demo Steel Co. 009", "2025-03-28"),
+)
+
+#: Demo retirements for carbon neutrality (from project owners' accounts).
+OFFSET_RETIREMENTS: tuple[DemoRetirement, ...] = (
+    DemoRetirement(
+        "OFFS-MEIZHOU", "PHCER", 1_500, "Demo Meizhou Hakka Marathon 2025",
+        "carbon-neutral event: the marathon's travel, venues and catering (demo)",
+    ),
+    DemoRetirement(
+        "OFFS-ZHANJIANG", "SINK", 800, "Demo Green Logistics Ltd",
+        "company carbon neutrality for 2024 office operations (demo)",
+    ),
+)  # fmt: skip
+
+
+def offset_accounts() -> dict[str, str]:
+    """The project owners' holding accounts of the demo: account id -> owner."""
+    return {p.account: f"Demo {p.city} Carbon Inclusion Co-op" for p in OFFSET_PROJECTS}
+
+
+def build_offsets(app: App, seed: int) -> tuple[str, ...]:
+    """Register :data:`OFFSET_PROJECTS` (active, crediting 2021-2030), issue their 2023 and
+    2024 credits through the offsets services, record :data:`OFFSET_SALES` and retire
+    :data:`OFFSET_RETIREMENTS` for carbon neutrality; return the certificates' ids.
+
+    Registration repeats harmlessly, issuances and retirements carry keys, and sales are
+    recorded only for a project that has none yet, so a second run changes nothing.
+    """
+    from openets.offsets import services as offsets
+    from openets.offsets.permissions import OPERATOR as OFFSETS_OPERATOR
+
+    for account_id, owner in offset_accounts().items():
+        services.open_account(app, account_id, "holding", owner)
+    key = f"demo-{seed}-offsets"
+    for project in OFFSET_PROJECTS:
+        offsets.register_project(
+            app,
+            project.id,
+            scheme=project.scheme,
+            project_type=project.project_type,
+            methodology=project.methodology,
+            owner_account=project.account,
+            province="Guangdong",
+            city=project.city,
+            county=project.county,
+            tags=project.tags,
+            crediting=(2021, 2030),
+            status="active",
+            by=OFFSETS_OPERATOR,
+        )
+        for year, quantity in zip(
+            OFFSET_YEARS, (project.issued_2023, project.issued_2024), strict=True
+        ):
+            offsets.issue(
+                app, project.id, year, quantity, by=OFFSETS_OPERATOR,
+                key=f"{key}-issue-{project.id}-{year}",
+            )  # fmt: skip
+    recorded = {
+        project_id
+        for project_id in {s.project_id for s in OFFSET_SALES}
+        if offsets.project_detail(app, project_id).sales
+    }
+    for sale in OFFSET_SALES:
+        if sale.project_id not in recorded:
+            offsets.record_sale(
+                app, sale.project_id, sale.quantity, sale.price_fen, sale.buyer, sale.date,
+                by=OFFSETS_OPERATOR,
+            )  # fmt: skip
+    certificates = [
+        offsets.retire_for_neutrality(
+            app, r.account, r.instrument, r.quantity, r.beneficiary, r.purpose,
+            by=OFFSETS_OPERATOR, key=f"{key}-retire-{n}",
+        ).id
+        for n, r in enumerate(OFFSET_RETIREMENTS)
+    ]  # fmt: skip
+    return tuple(certificates)

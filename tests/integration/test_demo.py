@@ -14,11 +14,21 @@ from sqlalchemy import select
 
 from openets import App, bootstrap
 from openets.db import schema
-from openets.demo import MRV_COMPANIES, MRV_YEARS, DemoReport, build_demo, demo_library
+from openets.demo import (
+    MRV_COMPANIES,
+    MRV_YEARS,
+    OFFSET_PROJECTS,
+    OFFSET_RETIREMENTS,
+    OFFSET_SALES,
+    DemoReport,
+    build_demo,
+    demo_library,
+)
 from openets.mrv import services
 from openets.mrv.model import SourceKind
 from openets.mrv.permissions import OPERATOR
 from openets.mrv.reports import ReportStatus
+from openets.offsets import services as offsets
 from openets.registry.audit import verify
 from openets.registry.services import balance
 
@@ -115,3 +125,76 @@ def test_second_run_changes_nothing_and_the_journal_is_intact(demo: tuple[App, A
     assert dump(app) == before
     report = verify(app)
     assert report.ok, report.problem
+
+
+# --- offsets --------------------------------------------------------------------------------
+
+
+def test_demo_offset_projects_span_guangdong_with_their_area_tags(demo: tuple[App, Any]) -> None:
+    app, summary = demo
+    projects = offsets.list_projects(app)
+    assert summary.projects == len(projects) == len(OFFSET_PROJECTS) == 30
+    assert Counter(p.scheme for p in projects) == {"PHCER": 20, "CCER": 5, "SINK": 5}
+    assert {p.city for p in projects} >= {
+        "Guangzhou", "Shenzhen", "Shaoguan", "Meizhou", "Heyuan", "Qingyuan", "Zhanjiang",
+        "Maoming", "Zhaoqing",
+    }  # fmt: skip
+    assert {p.status.value for p in projects} == {"active"}
+    for project in projects:
+        if project.city in ("Meizhou", "Heyuan"):
+            assert "old_revolutionary" in project.tags, project.id
+        if project.county in ("Liannan", "Lianshan"):
+            assert "ethnic" in project.tags, project.id
+        assert project.methodology.split("-")[0] in (project.scheme, "PHCER"), project.id
+    # every credit traces to its project and vintage
+    detail = offsets.project_detail(app, "DEMO-PHCER-005")
+    assert [(i.year, i.quantity) for i in detail.issuances] == [(2023, 12_400), (2024, 13_050)]
+    origin = offsets.credit_origin(app, "PHCER", detail.issuances[1].serial_end)
+    assert (origin.project.id, origin.vintage) == ("DEMO-PHCER-005", 2024)
+
+
+def test_demo_offset_statistics_are_exact(demo: tuple[App, Any]) -> None:
+    """The figures worked from the demo's own tables, not with the statistics code."""
+    app, _ = demo
+    issued = {p.id: p.issued_2023 + p.issued_2024 for p in OFFSET_PROJECTS}
+    sold: Counter[str] = Counter()
+    income: Counter[str] = Counter()
+    for sale in OFFSET_SALES:
+        sold[sale.project_id] += sale.quantity
+        income[sale.project_id] += sale.quantity * sale.price_fen
+    by_scheme: Counter[str] = Counter()
+    by_city: Counter[str] = Counter()
+    by_tag: Counter[str] = Counter({"poverty": 0, "old_revolutionary": 0, "ethnic": 0})
+    tagged = 0
+    for p in OFFSET_PROJECTS:
+        by_scheme[p.scheme] += issued[p.id]
+        by_city[p.city] += issued[p.id]
+        for tag in p.tags:
+            by_tag[tag] += issued[p.id]
+        tagged += issued[p.id] if p.tags else 0
+    figures = offsets.stats(app)
+    assert figures["issued"] == sum(issued.values()) == 555_340
+    assert figures["sold"] == sum(sold.values()) == 130_000
+    assert figures["income_fen"] == sum(income.values()) == 447_590_000  # ¥4,475,900.00
+    assert figures["by_scheme"] == dict(by_scheme)
+    assert figures["by_city"] == dict(by_city)
+    assert figures["by_tag"] == dict(by_tag)
+    assert figures["tagged_total"] == tagged == 317_310
+    assert tagged < sum(by_tag.values())  # projects with two tags count once in the total
+
+
+def test_demo_neutrality_certificates_are_public(demo: tuple[App, Any]) -> None:
+    app, summary = demo
+    assert len(summary.certificates) == len(OFFSET_RETIREMENTS) == 2
+    for certificate_id, retirement in zip(summary.certificates, OFFSET_RETIREMENTS, strict=True):
+        certificate = offsets.certificate(app, certificate_id)
+        assert (certificate.account, certificate.instrument, certificate.quantity) == (
+            retirement.account,
+            retirement.instrument,
+            retirement.quantity,
+        )
+        assert certificate.beneficiary.startswith("Demo ")
+        assert sum(b.serial_end - b.serial_start + 1 for b in certificate.blocks) == (
+            retirement.quantity
+        )
+        assert all(b.project_id and b.project_id.startswith("DEMO-") for b in certificate.blocks)

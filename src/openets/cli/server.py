@@ -50,7 +50,8 @@ def demo(
     summary = build_demo(application, seed=seed)
     console.print(
         f"demo market: {summary.companies} covered companies, {summary.accounts} accounts, "
-        f"{summary.entries} journal entries, {len(summary.reports)} approved emission reports "
+        f"{summary.entries} journal entries, {len(summary.reports)} approved emission reports, "
+        f"{summary.projects} offset projects "
         f"({time.perf_counter() - started:.1f} s) "
         f"in {application.engine.url.render_as_string(hide_password=True)}",
         highlight=False,

@@ -98,6 +98,9 @@ def install_web(api: FastAPI) -> None:
     from openets.web import mrv_pages  # imported here: it builds on this module's helpers
 
     api.include_router(mrv_pages.router)
+    from openets.web import offsets_pages  # likewise
+
+    api.include_router(offsets_pages.router)
 
 
 # --- formatting -----------------------------------------------------------------------------
