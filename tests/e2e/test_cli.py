@@ -9,49 +9,25 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 import sqlalchemy as sa
 
 from openets import __version__
-from openets.cli import main
 from openets.db.migrate import head_revision
+
+if TYPE_CHECKING:
+    from conftest import Cli  # tests/e2e/conftest.py
 
 OPENETS = str(Path(sys.executable).parent / "openets")
 
 
-class Cli:
-    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.url = url
-        self.capsys = capsys
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        try:
-            main(["--db", self.url, *args])
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        else:  # pragma: no cover - main always exits
-            code = 0
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *args: str) -> Any:
-        code, out, err = self.run(*args, "--json")
-        assert code == 0, err
-        return json.loads(out)
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self.run(*args)
-        assert code == 0, err
-        return out
-
-
 @pytest.fixture
-def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    runner = Cli(database_url, capsys)
+def cli(database_url: str, cli_at: Callable[[str], Cli]) -> Cli:
+    runner = cli_at(database_url)
     assert runner.json("db", "upgrade") == {"revision": head_revision()}
     for account, owner in (("A", "Alpha Steel"), ("B", "Beta Cement"), ("C", "Gamma Power")):
         runner.ok("registry", "account", "open", account, "--kind", "compliance", "--owner", owner)

@@ -2,52 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from openets.cli import main
-
-
-class Cli:
-    def __init__(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
-        self.url = url
-        self.capsys = capsys
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        try:
-            main(["--db", self.url, *args])
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        else:  # pragma: no cover - main always exits
-            code = 0
-        out, err = self.capsys.readouterr()
-        return code, out, err
-
-    def json(self, *args: str) -> Any:
-        code, out, err = self.run(*args, "--json")
-        assert code == 0, err
-        return json.loads(out)
-
-    def ok(self, *args: str) -> str:
-        code, out, err = self.run(*args)
-        assert code == 0, err
-        return out
-
-    def fails(self, code: int, *args: str) -> str:
-        got, out, err = self.run(*args)
-        assert got == code, (out, err)
-        assert err.startswith("error: ")
-        return err.strip()
+if TYPE_CHECKING:
+    from conftest import Cli  # tests/e2e/conftest.py
 
 
 @pytest.fixture
-def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    runner = Cli(database_url, capsys)
+def cli(database_url: str, cli_at: Callable[[str], Cli]) -> Cli:
+    runner = cli_at(database_url)
     runner.ok("db", "upgrade")
     runner.ok("registry", "account", "open", "SUN", "--kind", "holding", "--owner", "Sunny")
     runner.ok("registry", "account", "open", "BUY", "--kind", "holding", "--owner", "Buyer")
