@@ -46,3 +46,19 @@ def business_date(instant: datetime) -> date:
 def utc_text(instant: datetime) -> str:
     """Canonical UTC text of an instant, microsecond precision (used in the hash chain)."""
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class AsOfClock:
+    """The wall clock's time of day on another business date (``--as-of``).
+
+    For an operator replaying a past year, building a demo or testing a deadline from the
+    command line: instants keep moving forward within a run, on the chosen CST date.
+    """
+
+    as_of: date
+    wall: Clock = field(default_factory=SystemClock)
+
+    def now(self) -> datetime:
+        local = self.wall.now().astimezone(CST)
+        return datetime.combine(self.as_of, local.timetz()).astimezone(UTC)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import typer
 from rich.console import Console
 
 from openets.bootstrap import App, bootstrap
+from openets.clock import AsOfClock
 
 console = Console()
 err_console = Console(stderr=True)
@@ -19,11 +21,14 @@ err_console = Console(stderr=True)
 @dataclass
 class CliState:
     database_url: str | None
+    #: business date of this run (``--as-of``); None means today
+    as_of: date | None = None
     _app: App | None = field(default=None, repr=False)
 
     def app(self) -> App:
         if self._app is None:
-            self._app = bootstrap(self.database_url)
+            clock = AsOfClock(self.as_of) if self.as_of is not None else None
+            self._app = bootstrap(self.database_url, clock=clock)
             _opened.append(self._app)
         return self._app
 
