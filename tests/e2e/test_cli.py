@@ -10,6 +10,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from openets import __version__
+from openets.clock import business_date
 from openets.db.migrate import head_revision
 
 if TYPE_CHECKING:
@@ -243,3 +245,13 @@ class TestConsoleScript:
         assert done.returncode == 1
         assert "run `openets db upgrade` first" in done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_as_of_sets_the_business_date_of_one_run(cli: Cli) -> None:
+    # a global option, before the sub-command; 2025-06-20 is the Guangdong surrender deadline
+    args = ["--as-of", "2025-06-20", "registry", "issue", "CEA-2024", "5", "--to", "A"]
+    recorded = datetime.fromisoformat(cli.json(*args)["recorded_at"].replace("Z", "+00:00"))
+    assert business_date(recorded) == date(2025, 6, 20)
+    code, _, err = cli.run("--as-of", "2025-13-01", "registry", "supply")
+    assert code == 2
+    assert "is not a date" in err

@@ -7,6 +7,7 @@ Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
+from datetime import date
 
 import typer
 from sqlalchemy.exc import DBAPIError
@@ -16,6 +17,7 @@ from openets.cli import (
     audit,
     db,
     entities,
+    jurisdiction,
     mrv_calc,
     mrv_export,
     mrv_reports,
@@ -53,12 +55,30 @@ def root(
         help="SQLAlchemy database URL (default sqlite:///openets.db in the working directory).",
         show_default=False,
     ),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        envvar="OPENETS_AS_OF",
+        help="Business date (YYYY-MM-DD, CST) for this run: replay a past year, test a deadline.",
+        show_default=False,
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_show_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
     """OpenETS command line; one sub-command group per capability."""
-    ctx.obj = CliState(db_url)
+    ctx.obj = CliState(db_url, _business_date(as_of))
+
+
+def _business_date(text: str | None) -> date | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
+        ) from None
 
 
 app.add_typer(db.app, name="db")
@@ -77,6 +97,7 @@ mrv_export.register(mrv_app)
 app.add_typer(mrv_app, name="mrv")
 offsets_calc.register(offsets.app)
 app.add_typer(offsets.app, name="offsets")
+app.add_typer(jurisdiction.app, name="jurisdiction")
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)
 

@@ -1,0 +1,1 @@
+"""Compliance: the yearly cycle of surrender against verified emissions, offsets and penalties."""
