@@ -114,7 +114,9 @@ def test_exit_codes_and_one_line_errors(cli: Cli) -> None:
     assert "positive whole number" in err
     code, _, err = cli.run("registry", "transfer", "GDEA-2024", "1", "--from", "A")
     assert code == 2
-    assert "--to" in err
+    assert err.strip() == "error: Missing option '--to'. (see `openets --help`)"
+    code, _, err = cli.run("registry", "issue", "GDEA-2024", "-5", "--to", "A")
+    assert (code, err.strip()) == (2, "error: No such option: -5 (see `openets --help`)")
     code, _, err = cli.run("registry", "balance", "GHOST", "--json")
     assert (code, err.strip()) == (3, "error: account 'GHOST' does not exist")
     code, _, err = cli.run(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from typing import NoReturn
 
 import typer
 from sqlalchemy.exc import DBAPIError
@@ -107,19 +108,32 @@ _SCHEMA_MISSING = ("no such table", "does not exist", "undefinedtable")
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI and map errors to exit codes.
 
-    Usage errors are Click's own (exit 2, with the usage line); OpenETS errors and database
-    errors become one line on stderr with the exit code of their kind.
+    Every error is one line on stderr: usage errors (exit 2) as Click words them, OpenETS
+    errors with the exit code of their kind, database errors with exit 1.
     """
     try:
-        app(args=argv, prog_name="openets")
+        result = app(args=argv, prog_name="openets", standalone_mode=False)
     except OpenETSError as error:
-        err_console.print(f"[red]error:[/red] {error.message}", highlight=False, soft_wrap=True)
-        sys.exit(error.exit_code)
+        _fail(f"[red]error:[/red] {error.message}", error.exit_code)
     except DBAPIError as error:
         text = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         if any(marker in text.lower() for marker in _SCHEMA_MISSING):
             text += " (run `openets db upgrade` first)"
-        err_console.print(f"[red]database error:[/red] {text}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        _fail(f"[red]database error:[/red] {text}", 1)
+    except Exception as error:
+        # Click's usage errors (Typer vendors Click, so they are matched by their shape)
+        code = getattr(error, "exit_code", None)
+        if hasattr(error, "format_message") and isinstance(code, int):
+            message = " ".join(str(error.format_message()).split())
+            _fail(f"[red]error:[/red] {message} (see `openets --help`)", code)
+        if type(error).__name__ == "Abort":
+            _fail("aborted", 1)
+        raise
     finally:
         close_apps()
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    err_console.print(message, highlight=False, soft_wrap=True)
+    sys.exit(code)
