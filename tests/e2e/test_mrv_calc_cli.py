@@ -192,6 +192,7 @@ def test_factors_list(capsys: pytest.CaptureFixture[str]) -> None:
     versions = [s["version"] for s in document["factor_sets"]]
     assert versions == [
         "cn-guidelines-2013",
+        "grid-2021-national-average",
         "grid-2022-national-ets",
         "grid-2022-national-average",
         "grid-2023-national-average",

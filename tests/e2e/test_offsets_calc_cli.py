@@ -146,6 +146,8 @@ def test_methodology_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         "SINK-MANGROVE",
         "PHCER-TRAVEL",
         "CCER-BIOGAS",
+        "CCER-HYDRO",
+        "CCER-FUEL-SWITCH",
     ]
     for methodology in document:
         assert list(methodology) == ["code", "name", "types", "source", "inputs"]

@@ -219,11 +219,11 @@ def test_auto_engine_switches_to_bulk_for_big_files(
 @pytest.mark.parametrize("engine", ["per-line", "bulk"])
 def test_calculation_errors_name_the_file_and_row(tmp_path: Path, engine: str) -> None:
     path = write(
-        tmp_path, *GOOD, "F1,2021,electricity,grid,5,MWh,,,,", "F1,2022,combustion,coal,1,t,,,,"
+        tmp_path, *GOOD, "F1,2020,electricity,grid,5,MWh,,,,", "F1,2022,combustion,coal,1,t,,,,"
     )
     with pytest.raises(InvalidInput) as caught:
         calculate_file(path, engine="bulk" if engine == "bulk" else "per-line")
-    assert caught.value.message.startswith("activity.csv: row 8: no grid factor set covers 2021")
+    assert caught.value.message.startswith("activity.csv: row 8: no grid factor set covers 2020")
 
 
 cells = st.one_of(

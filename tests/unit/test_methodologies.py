@@ -41,6 +41,8 @@ def test_registry_lists_every_methodology_by_code_in_a_stable_order() -> None:
         "SINK-MANGROVE",
         "PHCER-TRAVEL",
         "CCER-BIOGAS",
+        "CCER-HYDRO",
+        "CCER-FUEL-SWITCH",
     ]
     for code, methodology in METHODOLOGIES.items():
         assert methodology.code == code
@@ -262,3 +264,22 @@ def test_bad_inputs_are_refused_naming_the_input(code: str, inputs: object, mess
 
 def test_zero_with_a_huge_exponent_is_just_zero() -> None:
     assert calc("PHCER-PV", {"generation_mwh": "0E-999999"}).tonnes == 0
+
+
+def test_hydropower_and_fuel_switch_have_methodologies() -> None:
+    from openets.offsets.methodologies import METHODOLOGIES, get_methodology
+
+    covered = {t for m in METHODOLOGIES.values() for t in m.types}
+    assert {"hydropower", "fuel_switch"} <= covered
+    # 2,000 MWh × 0.5306 (2023 national average) = 1,061.2 t → 1,061 t
+    hydro = get_methodology("CCER-HYDRO").calculate({"generation_mwh": 2000, "year": 2023})
+    assert (hydro.tonnes, hydro.exact) == (1061, Decimal("1061.2"))
+    # 10,000 GJ × (0.0908862 − 0.0556116) = 10,000 × 0.0352746 = 352.746 t → 352 t
+    switch = get_methodology("CCER-FUEL-SWITCH").calculate(
+        {
+            "project_energy_gj": 10000,
+            "baseline_tco2_per_gj": "0.0908862",
+            "project_tco2_per_gj": "0.0556116",
+        }
+    )
+    assert (switch.tonnes, switch.exact) == (352, Decimal("352.746"))

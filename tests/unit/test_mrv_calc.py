@@ -217,7 +217,7 @@ def test_facilities_and_years_in_first_seen_order(library: FactorLibrary) -> Non
         (line(9, E, "green", "1", MWH), "row 9: unknown electricity item 'green'; known: grid"),
         (line(9, H, "steam", "1", GJ), "row 9: unknown heat item 'steam'; known: heat"),
         (line(9, P, "clinker", "1", MWH), "row 9: process item 'clinker' is measured in t"),
-        (line(9, E, "grid", "1", MWH, year=2021), "row 9: no grid factor set covers 2021"),
+        (line(9, E, "grid", "1", MWH, year=2020), "row 9: no grid factor set covers 2020"),
         (
             line(9, E, "grid", "1", MWH, ncv="3"),
             "row 9: ncv, cc and of apply to combustion and biomass only, not to electricity",

@@ -33,6 +33,7 @@ def library() -> FactorLibrary:
 def test_the_shipped_sets_and_their_versions(library: FactorLibrary) -> None:
     assert [(s.version, s.kind) for s in library.sets] == [
         ("cn-guidelines-2013", FactorKind.COMBUSTION),
+        ("grid-2021-national-average", FactorKind.GRID),
         ("grid-2022-national-ets", FactorKind.GRID),
         ("grid-2022-national-average", FactorKind.GRID),
         ("grid-2023-national-average", FactorKind.GRID),
@@ -120,9 +121,9 @@ def test_grid_factor_by_year_prefers_the_ets_factor(library: FactorLibrary) -> N
 
 def test_a_year_without_a_grid_factor_is_refused(library: FactorLibrary) -> None:
     with pytest.raises(
-        InvalidInput, match=r"no grid factor set covers 2021; sets cover: 2022, 2023"
+        InvalidInput, match=r"no grid factor set covers 2020; sets cover: 2021, 2022, 2023"
     ):
-        library.grid(2021)
+        library.grid(2020)
     with pytest.raises(InvalidInput, match="does not cover 2023"):
         library.grid(2023, version="grid-2022-national-ets")
     with pytest.raises(InvalidInput, match="is a heat set, not grid"):

@@ -127,7 +127,7 @@ def test_the_bulk_exact_path_equals_the_per_line_path(lines: list[ActivityLine])
 def test_a_stream_without_factors_names_its_first_row() -> None:
     lines = [
         ActivityLine(2, "F", 2022, SourceKind.HEAT, "heat", Decimal(1), Unit.GJ),
-        ActivityLine(3, "F", 2021, SourceKind.ELECTRICITY, "grid", Decimal(1), Unit.MWH),
+        ActivityLine(3, "F", 2020, SourceKind.ELECTRICITY, "grid", Decimal(1), Unit.MWH),
     ]
-    with pytest.raises(InvalidInput, match=r"^row 3: no grid factor set covers 2021"):
+    with pytest.raises(InvalidInput, match=r"^row 3: no grid factor set covers 2020"):
         facility_totals(ActivityColumns.from_lines(lines), LIBRARY)

@@ -11,6 +11,7 @@ from openets.errors import InvalidInput
 from openets.offsets.methodologies._base import Methodology, Reduction
 from openets.offsets.methodologies.biogas import MethaneRecovery
 from openets.offsets.methodologies.forestry import ForestCarbonSink
+from openets.offsets.methodologies.fuel_switch import FuelSwitch
 from openets.offsets.methodologies.mangrove import MangroveRestoration
 from openets.offsets.methodologies.solar import DistributedSolar
 from openets.offsets.methodologies.travel import LowCarbonTravel
@@ -41,6 +42,20 @@ _PLUGINS: tuple[Methodology, ...] = (
     MangroveRestoration(),
     LowCarbonTravel(),
     MethaneRecovery(),
+    # grid-connected hydropower displaces grid electricity the way rooftop PV does; CCER
+    # CM-001 (ACM0002) uses a combined-margin factor, here simplified to the national
+    # average (check)
+    DistributedSolar(
+        code="CCER-HYDRO",
+        name="Grid-connected hydropower / 并网水电",
+        types=("hydropower",),
+        source=(
+            "CCER CM-001-V02 / CDM ACM0002 (grid-connected electricity from renewable "
+            "sources), simplified: the national average grid factor instead of the combined "
+            "margin (check)"
+        ),
+    ),
+    FuelSwitch(),
 )
 
 #: every methodology by code, in a stable order
