@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from openets.clock import Clock, SystemClock
 from openets.db.engine import READ_ONLY, make_engine
@@ -59,6 +59,15 @@ class App:
                     raise
                 time.sleep(0.02 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def write_unique(self, work: Callable[[Connection], R]) -> R:
+        """:meth:`write` ``work`` that inserts a row with a unique key a concurrent caller may
+        insert first: after that unique-key race, ``work`` runs once more, sees the other
+        caller's row and answers as a repeat (or a refusal) would."""
+        try:
+            return self.write(work)
+        except IntegrityError:
+            return self.write(work)
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

@@ -17,8 +17,9 @@ from openets.cli.entities import AS_USER, JSON, actor
 from openets.errors import InvalidInput
 from openets.mrv import services
 from openets.mrv.activity_file import read_activity_file
+from openets.mrv.calc import decimal_text
 from openets.mrv.quality import DEFAULT_YOY_THRESHOLD, QualityRules
-from openets.mrv.reports import ADJUSTABLE, Adjustment, Report, decimal_text, parse_decimal
+from openets.mrv.reports import ADJUSTABLE, Adjustment, Report, parse_decimal
 from openets.mrv.views import emissions_view, receipt_view, report_view, summary_view
 
 KEY = typer.Option(None, "--key", help="Idempotency key: a retry with it has no second effect.")

@@ -31,10 +31,11 @@ from pathlib import Path
 from openets import __version__
 from openets.clock import CST
 from openets.errors import InvalidInput
+from openets.mrv.calc import decimal_text
 from openets.mrv.entities import Entity
 from openets.mrv.factors import FactorLibrary, factor_units
 from openets.mrv.model import SourceKind
-from openets.mrv.reports import Report, ReportLine, decimal_text
+from openets.mrv.reports import Report, ReportLine
 
 __all__ = [
     "ACTIVITY_HEADER",

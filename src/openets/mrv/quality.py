@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from openets.mrv.calc import decimal_text
 from openets.mrv.entities import Sector, SourceStream
-from openets.mrv.reports import QualityFlag, ReportLine, decimal_text
+from openets.mrv.reports import QualityFlag, ReportLine
 
 DEFAULT_YOY_THRESHOLD = Decimal("0.20")
 

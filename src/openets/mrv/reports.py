@@ -20,10 +20,11 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Context, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from openets.errors import InvalidInput, RuleViolation
+from openets.mrv.calc import decimal_text
 from openets.mrv.model import ActivityLine, FacilityResult, LineResult, SourceKind, Unit
 
 #: Earliest and latest reporting year accepted.
@@ -34,7 +35,6 @@ MAX_REASON = 500
 MAX_MAGNITUDE = 14
 MAX_PLACES = 30
 #: wide enough that normalising any stored figure never rounds it
-_WIDE = Context(prec=1000)
 
 
 class ReportStatus(StrEnum):
@@ -135,11 +135,9 @@ def parse_decimal(what: str, text: str | int | Decimal) -> Decimal:
     return check_figure(what, value)
 
 
-def decimal_text(value: Decimal) -> str:
-    """A decimal as plain text, without exponent or trailing zeros ("570.3", "1000", "0"),
-    as stored and shown (the same text as ``openets mrv calc``)."""
-    text = format(value.normalize(_WIDE), "f")
-    return "0" if text in ("-0", "0") else text
+def optional_text(value: Decimal | None) -> str | None:
+    """:func:`decimal_text` of a value that may be absent."""
+    return None if value is None else decimal_text(value)
 
 
 # --- value types ----------------------------------------------------------------------------

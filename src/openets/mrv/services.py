@@ -14,18 +14,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from openets.bootstrap import App
 from openets.clock import utc_text
 from openets.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from openets.mrv import permissions as may
-from openets.mrv.calc import calculate
+from openets.mrv.calc import calculate, decimal_text
 from openets.mrv.entities import (
     DEFAULT_JURISDICTION,
     MAX_METHOD,
@@ -63,7 +62,6 @@ from openets.mrv.reports import (
     check_figure,
     check_lines,
     check_year,
-    decimal_text,
     next_status,
     request_fingerprint,
 )
@@ -76,15 +74,6 @@ R = TypeVar("R")
 
 #: Longest idempotency key.
 MAX_KEY = 200
-
-
-def _retrying_once(app: App, work: Callable[[Connection], R]) -> R:
-    """Run ``work``; after a unique-key race with a concurrent caller, run it once more (it
-    then sees the other caller's row and answers as a repeat or a refusal would)."""
-    try:
-        return app.write(work)
-    except IntegrityError:
-        return app.write(work)
 
 
 def _key(key: str | None) -> str | None:
@@ -179,7 +168,7 @@ def add_entity(
         store.insert_entity(wanted)
         return wanted
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def get_entity(app: App, entity_id: str, *, by: Actor) -> Entity:
@@ -229,7 +218,7 @@ def add_facility(
         store.insert_facility(facility)
         return facility
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def add_stream(
@@ -262,7 +251,7 @@ def add_stream(
         store.insert_stream(stream, _now(app))
         return stream
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def monitoring_plan(app: App, facility_id: str, *, by: Actor) -> MonitoringPlan:
@@ -414,7 +403,7 @@ def create_report(
         store.add_transition(report.id, step)
         return ReportReceipt(_full(store, report.id))
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def _still_open(latest: Report) -> RuleViolation:
@@ -476,7 +465,7 @@ def submit_report(app: App, report_id: str, *, by: Actor, key: str | None = None
         _record(store, app, report, ReportAction.SUBMIT, to, by, key=key, fingerprint=fingerprint)
         return _full(store, report.id)
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def assign_verifier(app: App, report_id: str, verifier: str, *, by: Actor) -> Report:
@@ -501,7 +490,7 @@ def assign_verifier(app: App, report_id: str, verifier: str, *, by: Actor) -> Re
         _record(store, app, report, ReportAction.ASSIGN, to, by, note=f"verifier {verifier}")
         return _full(store, report.id)
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def verify_report(
@@ -559,7 +548,7 @@ def verify_report(
         _record(store, app, report, ReportAction.VERIFY, to, by, note, key, fingerprint)
         return _full(store, report.id)
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def approve_report(app: App, report_id: str, *, by: Actor, key: str | None = None) -> Report:
@@ -583,7 +572,7 @@ def approve_report(app: App, report_id: str, *, by: Actor, key: str | None = Non
         _record(store, app, report, ReportAction.APPROVE, to, by, key=key, fingerprint=fingerprint)
         return _full(store, report.id)
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 # --- reads ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from openets.db import schema
+from openets.mrv.calc import decimal_text
 from openets.mrv.entities import Entity, Facility, Jurisdiction, Sector, SourceStream
 from openets.mrv.model import SourceKind, Unit
 from openets.mrv.reports import (
@@ -28,7 +29,7 @@ from openets.mrv.reports import (
     ReportStatus,
     ReportSummary,
     Transition,
-    decimal_text,
+    optional_text,
 )
 
 _entities = schema.mrv_entities
@@ -39,10 +40,6 @@ _lines = schema.mrv_report_lines
 _adjustments = schema.mrv_adjustments
 _transitions = schema.mrv_transitions
 _flags = schema.mrv_quality_flags
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else decimal_text(value)
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -299,7 +296,7 @@ class MrvStore:
                 compliance_tco2=report.compliance_tco2,
                 biomass_tco2=decimal_text(report.biomass_tco2),
                 **_breakdown(report.by_source, report.facilities),
-                output=_text(report.output),
+                output=optional_text(report.output),
                 supersedes=report.supersedes,
                 verifier=report.verifier,
                 created_at=report.created_at,
@@ -345,10 +342,10 @@ class MrvStore:
                 "item": line.item,
                 "quantity": decimal_text(line.quantity),
                 "unit": line.unit.value,
-                "ncv": _text(line.ncv),
-                "cc": _text(line.cc),
-                "of": _text(line.of),
-                "ef": _text(line.ef),
+                "ncv": optional_text(line.ncv),
+                "cc": optional_text(line.cc),
+                "of": optional_text(line.of),
+                "ef": optional_text(line.ef),
                 "tco2": decimal_text(line.tco2),
                 "counted": line.counted,
                 "factors": json.dumps(
@@ -401,7 +398,7 @@ class MrvStore:
                     "n": first + i,
                     "row": a.row,
                     "field": a.field,
-                    "original": _text(a.original),
+                    "original": optional_text(a.original),
                     "adjusted": decimal_text(a.adjusted),
                     "reason": a.reason,
                     "actor": a.by,

@@ -6,9 +6,9 @@ float ever carries them; compliance totals are whole tonnes (integers).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+from openets.mrv.calc import decimal_text
 from openets.mrv.entities import Entity, Facility, MonitoringPlan, SourceStream
 from openets.mrv.reports import (
     AdjustmentRecord,
@@ -19,12 +19,8 @@ from openets.mrv.reports import (
     ReportSummary,
     Transition,
     VerifiedEmissions,
-    decimal_text,
+    optional_text,
 )
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else decimal_text(value)
 
 
 def entity_view(entity: Entity) -> dict[str, Any]:
@@ -70,10 +66,10 @@ def line_view(line: ReportLine) -> dict[str, Any]:
         "item": line.item,
         "quantity": decimal_text(line.quantity),
         "unit": line.unit.value,
-        "ncv": _text(line.ncv),
-        "cc": _text(line.cc),
-        "of": _text(line.of),
-        "ef": _text(line.ef),
+        "ncv": optional_text(line.ncv),
+        "cc": optional_text(line.cc),
+        "of": optional_text(line.of),
+        "ef": optional_text(line.ef),
         "tco2": decimal_text(line.tco2),
         "counted": line.counted,
         "factors": {name: decimal_text(v) for name, v in sorted(line.factors.items())},
@@ -86,7 +82,7 @@ def adjustment_view(adjustment: AdjustmentRecord) -> dict[str, Any]:
     return {
         "row": adjustment.row,
         "field": adjustment.field,
-        "original": _text(adjustment.original),
+        "original": optional_text(adjustment.original),
         "adjusted": decimal_text(adjustment.adjusted),
         "reason": adjustment.reason,
         "by": adjustment.by,
@@ -123,7 +119,7 @@ def report_view(report: Report) -> dict[str, Any]:
         "compliance_tco2": report.compliance_tco2,
         "biomass_tco2": decimal_text(report.biomass_tco2),
         "by_source": {k: decimal_text(v) for k, v in report.by_source.items()},
-        "output": _text(report.output),
+        "output": optional_text(report.output),
         "supersedes": report.supersedes,
         "verifier": report.verifier,
         "created_at": report.created_at,

@@ -11,13 +11,12 @@ are public. Quantities are whole tCO2e; money is integer fen.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from openets.bootstrap import App
 from openets.clock import business_date, utc_text
@@ -77,14 +76,6 @@ __all__ = [
 
 R = TypeVar("R")
 MAX_TEXT = 200
-
-
-def _retrying_once(app: App, work: Callable[[Connection], R]) -> R:
-    """Run ``work``; after a unique-key race with a concurrent caller, run it once more."""
-    try:
-        return app.write(work)
-    except IntegrityError:
-        return app.write(work)
 
 
 def _now(app: App) -> str:
@@ -180,7 +171,7 @@ def register_project(
         store.insert_project(project)
         return project
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def advance_project(app: App, project_id: str, status: str, *, by: Actor) -> Project:
@@ -319,7 +310,7 @@ def submit_report(
         store.insert_report(report)
         return report
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def get_report(app: App, report_id: str, *, by: Actor) -> MonitoringReport:
@@ -434,7 +425,7 @@ def issue(
             store.update_report(report.id, status=ReportStatus.CREDITED.value)
         return issuance
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 @dataclass(frozen=True, slots=True)
@@ -596,7 +587,7 @@ def retire_for_neutrality(
         store.insert_certificate(certificate, year)
         return certificate
 
-    return _retrying_once(app, work)
+    return app.write_unique(work)
 
 
 def certificate(app: App, certificate_id: str) -> Certificate:

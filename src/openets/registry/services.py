@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
-from sqlalchemy.exc import IntegrityError
 
 from openets.bootstrap import App
 from openets.clock import business_date, utc_text
@@ -100,11 +99,7 @@ def open_account(app: App, account_id: str, kind: str, owner: str) -> Account:
         )
         return account
 
-    try:
-        return app.write(work)
-    except IntegrityError:
-        # a concurrent caller opened it first: answer as a repeat would
-        return app.write(work)
+    return app.write_unique(work)
 
 
 def get_account(app: App, account_id: str) -> Account:

@@ -28,11 +28,12 @@ from openets.auth import User
 from openets.auth.model import Role
 from openets.errors import OpenETSError
 from openets.mrv import services
+from openets.mrv.calc import decimal_text
 from openets.mrv.entities import Entity
 from openets.mrv.export import factor_sources, grouped, item_name, report_pdf, report_xlsx
 from openets.mrv.factors import FactorLibrary, factor_units
 from openets.mrv.model import SourceKind
-from openets.mrv.reports import Report, ReportLine, ReportStatus, ReportSummary, decimal_text
+from openets.mrv.reports import Report, ReportLine, ReportStatus, ReportSummary
 from openets.web.i18n import translator
 from openets.web.routes import (
     PAGE_SIZE,
