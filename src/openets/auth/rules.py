@@ -18,6 +18,7 @@ from openets.registry.model import (
     IssueUnits,
     RegistryCommand,
     RetireUnits,
+    SurrenderUnits,
     TransferUnits,
     UnfreezeUnits,
 )
@@ -85,7 +86,7 @@ def require_open_account(user: User) -> None:
 def controlled_account(command: RegistryCommand) -> str | None:
     """The account a command takes units out of (or freezes), if any."""
     match command:
-        case TransferUnits() | RetireUnits() | CancelUnits():
+        case TransferUnits() | RetireUnits() | CancelUnits() | SurrenderUnits():
             return command.source
         case FreezeUnits() | UnfreezeUnits():
             return command.account
@@ -93,12 +94,20 @@ def controlled_account(command: RegistryCommand) -> str | None:
             return None
 
 
-_REGULATOR_ONLY = (IssueUnits, CancelUnits, FreezeUnits, UnfreezeUnits, CorrectEntry)
+_REGULATOR_ONLY = (
+    IssueUnits,
+    CancelUnits,
+    SurrenderUnits,
+    FreezeUnits,
+    UnfreezeUnits,
+    CorrectEntry,
+)
 _NAMES = {
     IssueUnits: "issue units",
     TransferUnits: "transfer units",
     RetireUnits: "retire units",
     CancelUnits: "cancel units",
+    SurrenderUnits: "surrender units",
     FreezeUnits: "freeze units",
     UnfreezeUnits: "unfreeze units",
     CorrectEntry: "correct journal entries",

@@ -8,9 +8,11 @@ Who acts: the operator of the registry by default (every step allowed, recorded 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from openets.cli.context import console, get_app, print_json
 from openets.cli.entities import AS_USER, JSON, actor
@@ -18,6 +20,7 @@ from openets.errors import InvalidInput
 from openets.mrv import services
 from openets.mrv.activity_file import read_activity_file
 from openets.mrv.calc import decimal_text
+from openets.mrv.emissions_file import read_emissions_file
 from openets.mrv.quality import DEFAULT_YOY_THRESHOLD, QualityRules
 from openets.mrv.reports import ADJUSTABLE, Adjustment, Report, parse_decimal
 from openets.mrv.views import emissions_view, receipt_view, report_view, summary_view
@@ -31,10 +34,34 @@ report_app = typer.Typer(
 )
 
 
+class _EmissionsGroup(TyperGroup):
+    """``mrv emissions ENTITY YEAR`` shows; ``mrv emissions import FILE`` imports.
+
+    An argument that is not a sub-command's name is an entity id, for ``show``.
+    """
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().resolve_command(ctx, args)
+
+
+emissions_app = typer.Typer(
+    cls=_EmissionsGroup,
+    help=(
+        "Verified emissions: 'mrv emissions ENTITY YEAR' shows an entity's figure; "
+        "'mrv emissions import FILE.csv' takes over historical figures."
+    ),
+    no_args_is_help=True,
+)
+
+
 def register(mrv_app: typer.Typer) -> None:
     """Add ``report ...`` and ``emissions`` to the ``openets mrv`` group."""
     mrv_app.add_typer(report_app, name="report")
-    mrv_app.command("emissions")(emissions)
+    mrv_app.add_typer(emissions_app, name="emissions")
+    emissions_app.command("show")(emissions)
+    emissions_app.command("import")(import_emissions)
 
 
 def parse_adjustment(text: str) -> Adjustment:
@@ -277,6 +304,27 @@ def emissions(
     console.print(
         f"{verified.entity_id} {verified.year}: {verified.tco2:,} tCO2 verified "
         f"(report {verified.report_id})",
+        highlight=False,
+    )
+
+
+def import_emissions(
+    ctx: typer.Context,
+    path: Path = typer.Argument(
+        ..., help="CSV with header entity,year,verified_tco2 (optional output, energy_tce)."
+    ),
+    as_user: str | None = AS_USER,
+    as_json: bool = JSON,
+) -> None:
+    """Import historical verified emissions as approved reports (provenance "imported";
+    regulator only). The whole file or nothing; importing it again changes nothing."""
+    rows = read_emissions_file(path)
+    result = services.import_emissions(get_app(ctx), rows, by=actor(ctx, as_user))
+    if as_json:
+        print_json({"imported": result.imported, "unchanged": result.unchanged})
+        return
+    console.print(
+        f"imported {result.imported:,} verified figures ({result.unchanged:,} already there)",
         highlight=False,
     )
 

@@ -219,6 +219,9 @@ mrv_reports = Table(
     Column("created_at", String(32), nullable=False),
     Column("idem_key", String(200), nullable=True),
     Column("fingerprint", String(64), nullable=True),
+    # "calculated" from activity data, or "imported" from an earlier system (migration 0004)
+    Column("provenance", String(16), nullable=False, server_default=text("'calculated'")),
+    Column("energy_tce", Text, nullable=True),  # energy use, tonnes of standard coal (0004)
     UniqueConstraint("entity_id", "year", "version"),
     Index(None, "status"),
     Index(None, "verifier"),
@@ -392,4 +395,127 @@ offset_certificates = Table(
     Column("entry_seq", SEQ, ForeignKey("journal.seq"), nullable=False, unique=True),
     Column("blocks", Text, nullable=False),  # JSON [[start, end, project, vintage], ...]
     Column("retired_at", String(32), nullable=False),
+)
+
+
+# --- allocation and compliance (migration 0004) -------------------------------------------------
+
+allocation_rounds = Table(
+    "allocation_rounds",
+    metadata,
+    Column("jurisdiction", String(16), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("phase", String(16), nullable=False),  # pre | true_up
+    Column("cap", BigInteger, nullable=False),
+    Column("free_total", BigInteger, nullable=False),
+    Column("reserve_total", BigInteger, nullable=False),
+    Column("reserve_entry_seq", SEQ, ForeignKey("journal.seq"), nullable=True),
+    Column("actor", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    PrimaryKeyConstraint("jurisdiction", "year", "phase"),
+)
+
+allocation_lines = Table(
+    "allocation_lines",
+    metadata,
+    Column("year", Integer, nullable=False),
+    Column("entity_id", String(64), ForeignKey("mrv_entities.id"), nullable=False),
+    Column("phase", String(16), nullable=False),  # pre | true_up | entrant | closure
+    Column("jurisdiction", String(16), nullable=False),
+    Column("sector", String(32), nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("inputs", Text, nullable=False),  # JSON: the figures the method used
+    Column("exact", Text, nullable=False),  # the method's exact result, tCO2
+    Column("entitlement", BigInteger, nullable=False),
+    Column("allocated", BigInteger, nullable=False),  # after the cap (free + reserve)
+    Column("free", BigInteger, nullable=False),
+    Column("reserve", BigInteger, nullable=False),
+    Column("deducted", BigInteger, nullable=False),  # earlier years' deductions applied
+    Column("issued", BigInteger, nullable=False),  # > 0 issued, < 0 taken back
+    Column("owed", BigInteger, nullable=False),  # could not be taken back: deducted later
+    Column("entry_seq", SEQ, ForeignKey("journal.seq"), nullable=True),
+    Column("at", String(32), nullable=False),
+    PrimaryKeyConstraint("year", "entity_id", "phase"),
+    Index(None, "jurisdiction", "year"),
+)
+
+deductions = Table(
+    "deductions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity_id", String(64), ForeignKey("mrv_entities.id"), nullable=False),
+    Column("origin", String(16), nullable=False),  # penalty | true_up | closure
+    Column("origin_year", Integer, nullable=False),
+    Column("tonnes", BigInteger, nullable=False),  # owed
+    Column("deducted", BigInteger, nullable=False),  # taken off free allocations so far
+    Column("created_at", String(32), nullable=False),
+    Index(None, "entity_id"),
+)
+
+surrenders = Table(
+    "surrenders",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity_id", String(64), ForeignKey("mrv_entities.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("entry_seq", SEQ, ForeignKey("journal.seq"), nullable=False, unique=True),
+    Column("idem_key", String(200), nullable=True, unique=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    Index(None, "year", "entity_id"),
+)
+
+surrender_lines = Table(
+    "surrender_lines",
+    metadata,
+    Column("surrender_id", Integer, ForeignKey("surrenders.id"), nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("instrument", String(16), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("is_offset", Boolean, nullable=False),
+    Column("project_id", String(64), nullable=True),  # offsets: the credits' project
+    Column("project_type", String(32), nullable=True),
+    Column("province", String(100), nullable=True),
+    PrimaryKeyConstraint("surrender_id", "n"),
+)
+
+penalties = Table(
+    "penalties",
+    metadata,
+    Column("year", Integer, nullable=False),
+    Column("entity_id", String(64), ForeignKey("mrv_entities.id"), nullable=False),
+    Column("jurisdiction", String(16), nullable=False),
+    Column("verified", BigInteger, nullable=False),
+    Column("surrendered", BigInteger, nullable=False),
+    Column("shortfall", BigInteger, nullable=False),
+    Column("deduction_next_year", BigInteger, nullable=False),
+    Column("fine_fen", BigInteger, nullable=False),
+    Column("price_fen", Text, nullable=True),  # the price per tonne the fine used
+    Column("multiple", Text, nullable=True),
+    Column("at", String(32), nullable=False),
+    PrimaryKeyConstraint("year", "entity_id"),
+)
+
+closed_years = Table(
+    "closed_years",
+    metadata,
+    Column("jurisdiction", String(16), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    PrimaryKeyConstraint("jurisdiction", "year"),
+)
+
+deadline_extensions = Table(
+    "deadline_extensions",
+    metadata,
+    Column("jurisdiction", String(16), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("deadline", String(16), nullable=False),  # report | verification | ... | surrender
+    Column("until", String(10), nullable=False),  # the new date, ISO
+    Column("reason", Text, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("at", String(32), nullable=False),
+    PrimaryKeyConstraint("jurisdiction", "year", "deadline"),
 )

@@ -54,6 +54,7 @@ class ReportAction(StrEnum):
     VERIFY = "verify"
     APPROVE = "approve"
     SUPERSEDE = "supersede"  # recorded on the older version when a newer one is approved
+    IMPORT = "import"  # verified emissions taken over from an earlier system, approved as is
 
 
 #: The status each action needs, and the status it leads to.
@@ -261,6 +262,9 @@ class Report:
     adjustments: tuple[AdjustmentRecord, ...] = ()
     transitions: tuple[Transition, ...] = ()
     flags: tuple[QualityFlag, ...] = ()
+    #: "calculated" from activity lines here, or "imported" from an earlier system
+    provenance: str = "calculated"
+    energy_tce: Decimal | None = None  # energy use in tonnes of standard coal, when known
 
     @property
     def factor_versions(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from openets.clock import utc_text
 from openets.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from openets.mrv import permissions as may
 from openets.mrv.calc import calculate, decimal_text
+from openets.mrv.emissions_file import ImportedEmissions
 from openets.mrv.entities import (
     DEFAULT_JURISDICTION,
     MAX_METHOD,
@@ -406,6 +407,103 @@ def create_report(
     return app.write_unique(work)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ImportResult:
+    """How many rows an emissions import recorded, and how many it already had."""
+
+    imported: int
+    unchanged: int
+
+
+def import_emissions(app: App, rows: Sequence[ImportedEmissions], *, by: Actor) -> ImportResult:
+    """Record historical verified emissions as approved reports with provenance "imported"
+    (the regulator only), all rows in one transaction.
+
+    Each row becomes the next version of the entity's report for its year, approved at once,
+    superseding an approved calculated report if there is one. A row equal to the imported
+    report already there changes nothing (so a file can be imported again); a report of that
+    year still in progress is a :class:`Conflict` naming the row, and nothing is recorded.
+    """
+    may.require_approve_report(by)
+    if not rows:
+        raise InvalidInput("an emissions import needs at least one row")
+
+    def work(connection: Connection) -> ImportResult:
+        store = MrvStore(connection)
+        now = _now(app)
+        imported = unchanged = 0
+        for row in rows:
+            _entity(store, row.entity_id)
+            latest = store.latest_version(row.entity_id, row.year)
+            if latest is not None and latest.status in OPEN_STATUSES:
+                raise Conflict(
+                    f"{row.entity_id} {row.year}: report {latest.id} is still "
+                    f"{latest.status.value}; finish it before importing that year"
+                )
+            if latest is not None and _same_import(latest, row):
+                unchanged += 1
+                continue
+            version = 1 if latest is None else latest.version + 1
+            value = Decimal(row.verified_tco2)
+            report = Report(
+                id=make_report_id(row.entity_id, row.year, version),
+                entity_id=row.entity_id,
+                year=row.year,
+                version=version,
+                status=ReportStatus.APPROVED,
+                total_tco2=value,
+                compliance_tco2=row.verified_tco2,
+                biomass_tco2=Decimal(0),
+                output=row.output,
+                supersedes=latest.id if latest is not None else None,
+                verifier=None,
+                created_at=now,
+                provenance="imported",
+                energy_tce=row.energy_tce,
+            )
+            store.insert_report(report, None, None)
+            if latest is not None:
+                store.set_status(latest.id, ReportStatus.SUPERSEDED)
+                store.add_transition(
+                    latest.id,
+                    Transition(
+                        ReportAction.SUPERSEDE,
+                        ReportStatus.APPROVED,
+                        ReportStatus.SUPERSEDED,
+                        by.name,
+                        actor_role(by),
+                        now,
+                        f"superseded by imported {report.id}",
+                    ),
+                )
+            store.add_transition(
+                report.id,
+                Transition(
+                    ReportAction.IMPORT,
+                    None,
+                    ReportStatus.APPROVED,
+                    by.name,
+                    actor_role(by),
+                    now,
+                    "verified emissions imported from an earlier system",
+                ),
+            )
+            imported += 1
+        return ImportResult(imported, unchanged)
+
+    return app.write(work)
+
+
+def _same_import(report: Report, row: ImportedEmissions) -> bool:
+    return (
+        report.status is ReportStatus.APPROVED
+        and report.provenance == "imported"
+        and report.compliance_tco2 == row.verified_tco2
+        and report.output == row.output
+        and report.energy_tce == row.energy_tce
+    )
+
+
 def _still_open(latest: Report) -> RuleViolation:
     return RuleViolation(
         f"report {latest.id} of {latest.entity_id} for {latest.year} is {latest.status}: "
@@ -664,6 +762,7 @@ def emissions_history(app: App, entity_id: str, *, by: Actor) -> list[VerifiedEm
 
 
 __all__ = [
+    "ImportResult",
     "add_entity",
     "add_facility",
     "add_stream",
@@ -673,6 +772,7 @@ __all__ = [
     "emissions_history",
     "get_entity",
     "get_report",
+    "import_emissions",
     "list_entities",
     "list_facilities",
     "list_reports",

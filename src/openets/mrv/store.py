@@ -187,6 +187,8 @@ class MrvStore:
                 FacilityTotal(f, Decimal(total), int(compliance), Decimal(biomass))
                 for f, total, compliance, biomass in json.loads(row.by_facility)
             ),
+            provenance=row.provenance,
+            energy_tce=_decimal(row.energy_tce),
         )
 
     def load_header(self, report_id: str, lock: bool = False) -> Report | None:
@@ -302,6 +304,8 @@ class MrvStore:
                 created_at=report.created_at,
                 idem_key=key,
                 fingerprint=fingerprint,
+                provenance=report.provenance,
+                energy_tce=optional_text(report.energy_tce),
             )
         )
 

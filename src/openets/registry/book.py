@@ -37,6 +37,7 @@ from openets.registry.model import (
     Posting,
     RegistryCommand,
     RetireUnits,
+    SurrenderUnits,
     TransferUnits,
     UnfreezeUnits,
     check_quantity,
@@ -249,6 +250,10 @@ _FINGERPRINTS: dict[type, Callable[[Any], str]] = {
         f"retire|{c.instrument}|{c.quantity}|{c.source}|{len(c.reason)}:{c.reason}|{c.beneficiary}"
     ),
     CancelUnits: lambda c: f"cancel|{c.instrument}|{c.quantity}|{c.source}|{c.reason}",
+    SurrenderUnits: lambda c: (
+        f"surrender|{c.source}|{len(c.reason)}:{c.reason}|"
+        + ",".join(f"{instrument}={quantity}" for instrument, quantity in c.lines)
+    ),
     FreezeUnits: lambda c: f"freeze|{c.instrument}|{c.quantity}|{c.account}",
     UnfreezeUnits: lambda c: f"unfreeze|{c.instrument}|{c.quantity}|{c.account}",
     CorrectEntry: lambda c: f"correct|{c.seq}|{c.reason}",
@@ -270,6 +275,11 @@ _NEEDS: dict[type, Callable[[Any], tuple[PositionKey, ...]]] = {
     TransferUnits: lambda c: ((c.source, c.instrument), (c.to, c.instrument)),
     RetireUnits: lambda c: ((c.source, c.instrument), (RETIREMENT_ACCOUNT, c.instrument)),
     CancelUnits: lambda c: ((c.source, c.instrument), (CANCELLATION_ACCOUNT, c.instrument)),
+    SurrenderUnits: lambda c: tuple(
+        key
+        for instrument, _ in c.lines
+        for key in ((c.source, instrument), (CANCELLATION_ACCOUNT, instrument))
+    ),
     FreezeUnits: lambda c: ((c.account, c.instrument),),
     UnfreezeUnits: lambda c: ((c.account, c.instrument),),
     CorrectEntry: lambda c: (),  # the storage layer loads the corrected entry's positions
@@ -475,6 +485,25 @@ class Book:
         postings = self._move(instrument, quantity, command.source, CANCELLATION_ACCOUNT)
         return Draft(EntryKind.CANCEL, memo_text(reason=command.reason), postings)
 
+    def _surrender(self, command: SurrenderUnits) -> Draft:
+        if not command.lines:
+            raise InvalidInput("a surrender needs at least one instrument")
+        if not command.reason.strip():
+            raise InvalidInput("a surrender needs a reason")
+        self._user_account(command.source, "source")
+        lines = [(parse_instrument(i).code, check_quantity(q)) for i, q in command.lines]
+        codes = [code for code, _ in lines]
+        if len(set(codes)) != len(codes):
+            raise InvalidInput("a surrender names each instrument once")
+        for code, quantity in lines:  # every line is checked before any unit moves
+            self._check_available(command.source, code, quantity)
+        postings = tuple(
+            posting
+            for code, quantity in lines
+            for posting in self._move(code, quantity, command.source, CANCELLATION_ACCOUNT)
+        )
+        return Draft(EntryKind.SURRENDER, memo_text(reason=command.reason), postings)
+
     def _freeze(self, command: FreezeUnits) -> Draft:
         instrument = parse_instrument(command.instrument).code
         quantity = check_quantity(command.quantity)
@@ -571,6 +600,7 @@ _RULES: dict[type, Callable[[Book, Any], Draft]] = {
     TransferUnits: Book._transfer,
     RetireUnits: Book._retire,
     CancelUnits: Book._cancel,
+    SurrenderUnits: Book._surrender,
     FreezeUnits: Book._freeze,
     UnfreezeUnits: Book._unfreeze,
     CorrectEntry: Book._correct,

@@ -79,6 +79,7 @@ class EntryKind(StrEnum):
     FREEZE = "freeze"
     UNFREEZE = "unfreeze"
     CORRECTION = "correction"
+    SURRENDER = "surrender"
 
 
 class Posting(NamedTuple):
@@ -185,6 +186,21 @@ class CancelUnits:
 
 
 @dataclass(frozen=True, slots=True)
+class SurrenderUnits:
+    """Surrender for compliance: units of one or more instruments (allowances and offset
+    credits) leave ``source`` for the cancellation account in one entry.
+
+    ``lines`` are ``(instrument, quantity)`` pairs, each instrument once; ``reason`` says what
+    the surrender is for (``compliance 2024``) and goes into the hashed memo.
+    """
+
+    source: str
+    lines: tuple[tuple[str, int], ...]
+    reason: str
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FreezeUnits:
     """Freeze (pledge) units so they cannot move until unfrozen."""
 
@@ -216,6 +232,7 @@ RegistryCommand = (
     | TransferUnits
     | RetireUnits
     | CancelUnits
+    | SurrenderUnits
     | FreezeUnits
     | UnfreezeUnits
     | CorrectEntry
