@@ -10,7 +10,9 @@ from fastapi.openapi.utils import get_openapi
 
 from openets import __version__
 from openets.api import (
+    allocation_routes,
     auth_routes,
+    compliance_routes,
     mrv_export_routes,
     mrv_routes,
     offsets_routes,
@@ -43,6 +45,8 @@ def create_api(app: App) -> FastAPI:
     api.include_router(mrv_routes.router, prefix=API_PREFIX)
     api.include_router(mrv_export_routes.router, prefix=API_PREFIX)
     api.include_router(offsets_routes.router, prefix=API_PREFIX)
+    api.include_router(allocation_routes.router, prefix=API_PREFIX)
+    api.include_router(compliance_routes.router, prefix=API_PREFIX)
     _install_openapi(api)
     _install_web(api)
     return api

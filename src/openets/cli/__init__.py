@@ -15,7 +15,9 @@ from sqlalchemy.exc import DBAPIError
 
 from openets import __version__
 from openets.cli import (
+    allocation,
     audit,
+    compliance,
     db,
     entities,
     jurisdiction,
@@ -99,6 +101,8 @@ app.add_typer(mrv_app, name="mrv")
 offsets_calc.register(offsets.app)
 app.add_typer(offsets.app, name="offsets")
 app.add_typer(jurisdiction.app, name="jurisdiction")
+app.add_typer(allocation.app, name="allocation")
+app.add_typer(compliance.app, name="compliance")
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)
 

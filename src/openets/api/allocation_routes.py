@@ -1,0 +1,7 @@
+"""``/api/v1/allocation`` routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/allocation", tags=["allocation"])
