@@ -6,6 +6,7 @@ and read back with ``Decimal(text)``: exact, and the same on SQLite and PostgreS
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -498,21 +499,8 @@ class MrvStore:
                 select(_flags).where(_flags.c.report_id == report_id).order_by(_flags.c.n)
             )
         )
-        return Report(
-            id=header.id,
-            entity_id=header.entity_id,
-            year=header.year,
-            version=header.version,
-            status=header.status,
-            total_tco2=header.total_tco2,
-            compliance_tco2=header.compliance_tco2,
-            biomass_tco2=header.biomass_tco2,
-            output=header.output,
-            supersedes=header.supersedes,
-            verifier=header.verifier,
-            created_at=header.created_at,
-            by_source=header.by_source,
-            facilities=header.facilities,
+        return dataclasses.replace(
+            header,
             lines=self.load_lines(report_id),
             adjustments=adjustments,
             transitions=transitions,

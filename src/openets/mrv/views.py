@@ -120,6 +120,8 @@ def report_view(report: Report) -> dict[str, Any]:
         "biomass_tco2": decimal_text(report.biomass_tco2),
         "by_source": {k: decimal_text(v) for k, v in report.by_source.items()},
         "output": optional_text(report.output),
+        "energy_tce": optional_text(report.energy_tce),
+        "provenance": report.provenance,
         "supersedes": report.supersedes,
         "verifier": report.verifier,
         "created_at": report.created_at,
