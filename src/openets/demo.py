@@ -73,6 +73,7 @@ class DemoReport:
     year: int
     lines: tuple[ActivityLine, ...]
     adjustments: tuple[Adjustment, ...] = ()
+    output: Decimal | None = None  # production in the sector's unit
 
 
 @dataclass(frozen=True)
@@ -95,40 +96,78 @@ def _scaled(rng: random.Random, typical: int) -> int:
 
 def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
     """Create (or find already created) the demo market on ``app``'s database."""
+    from openets import demo_compliance as cycle
+    from openets.mrv import services as mrv
+
     upgrade(app)
     services.ensure_system_accounts(app)
     rng = random.Random(seed)
-    companies: list[str] = []
-    for sector, (count, _) in SECTORS.items():
+    companies: dict[str, str] = {}  # id -> sector
+    sizes: dict[str, int] = {}  # each company's typical yearly emissions, t
+    intensities: dict[str, Decimal] = {}  # tCO2 per unit of output
+    for sector, (count, typical) in SECTORS.items():
         for n in range(1, max(1, round(count * scale)) + 1):
             account_id = f"GD-{sector.upper()[:5]}-{n:03d}"
-            owner = f"Demo {sector.capitalize()} Co. {n:03d}"
-            services.open_account(app, account_id, "compliance", owner)
-            companies.append(account_id)
+            mrv.add_entity(
+                app, account_id, f"Demo {sector.capitalize()} Co. {n:03d}", sector, by=OPERATOR
+            )
+            companies[account_id] = sector
+            # 70% of the sector's typical allocation: the demo market's emissions fit its cap
+            sizes[account_id] = round(_scaled(rng, typical) * 0.7)
+            intensities[account_id] = cycle.company_intensity(
+                sector, random.Random(f"{seed}-intensity-{account_id}")
+            )
     members = [f"MEMBER-{n:02d}" for n in range(1, MEMBERS + 1)]
     for n, account_id in enumerate(members, start=1):
         services.open_account(app, account_id, "exchange", f"Demo Trading Member {n:02d}")
     owners = [f"PROJ-{n:02d}" for n in range(1, PROJECT_OWNERS + 1)]
     for n, account_id in enumerate(owners, start=1):
         services.open_account(app, account_id, "holding", f"Demo Project Owner {n:02d}")
-    services.open_account(app, "AUCTION-GD", "auction", "Guangdong Department of Ecology")
 
-    commands: list[RegistryCommand] = []
+    users = _demo_users(app, next(iter(companies)))
+    reports = build_mrv(app, list(companies), sizes, intensities, seed)
+    calculated = {(r.entity_id, r.year) for r in reports}
+    cycle.import_history(app, companies, sizes, intensities, seed, calculated)
+    cycle.allocate(app, cycle.COMPLIANCE_YEAR)
+    services.execute_batch(app, _trading(app, list(companies), members, owners, rng, seed))
+    certificates = build_offsets(app, seed)
+    cycle.comply(app, companies, seed, sorted(offset_accounts()))
+    return DemoSummary(
+        companies=len(companies),
+        accounts=len(services.list_accounts(app, limit=10_000).items),
+        entries=services.journal_page(app, limit=1).items[0].seq,  # the whole journal
+        users=users,
+        reports=reports,
+        projects=len(OFFSET_PROJECTS),
+        certificates=certificates,
+    )
+
+
+def _trading(
+    app: App,
+    companies: list[str],
+    members: list[str],
+    owners: list[str],
+    rng: random.Random,
+    seed: int,
+) -> list[RegistryCommand]:
+    """A year of over-the-counter trading after the 2024 allocation (keyed commands, sized
+    from the allocation so a second run makes the same commands): companies sell surplus to
+    members, who sell on to companies; project owners' credits; some pledges (freezes)."""
+    from openets.allocation import services as allocation
+    from openets.demo_compliance import COMPLIANCE_YEAR
+
+    code = f"GDEA-{COMPLIANCE_YEAR}"
     key = f"demo-{seed}"
-    held: dict[str, int] = {}  # allowances each company holds as the script goes
-    allocations: dict[str, int] = {}  # each company's free allocation
-    for account_id in companies:
-        sector = next(s for s in SECTORS if account_id.startswith(f"GD-{s.upper()[:5]}-"))
-        quantity = _scaled(rng, SECTORS[sector][1])
-        held[account_id] = quantity
-        allocations[account_id] = quantity
-        commands.append(IssueUnits("GDEA-2024", quantity, account_id, f"{key}-alloc-{account_id}"))
-    commands.append(IssueUnits("GDEA-2024", 2_000_000, "AUCTION-GD", f"{key}-auction-reserve"))
+    held = dict.fromkeys(companies, 0)
+    for line in allocation.allocation_table(app, COMPLIANCE_YEAR, by=OPERATOR).lines:
+        if line.phase == "pre" and line.entity in held:
+            held[line.entity] += line.issued
+    commands: list[RegistryCommand] = []
     for n, account_id in enumerate(owners):
         instrument = ("CCER", "PHCER", "SINK")[n % 3]
         quantity = rng.randrange(20_000, 200_000)
         commands.append(IssueUnits(instrument, quantity, account_id, f"{key}-credit-{account_id}"))
-    # trading: companies sell surplus to members, members sell on to companies short of units
     for n in range(400):
         seller, buyer = rng.sample(companies, 2)
         via = rng.choice(members)
@@ -138,11 +177,11 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
             continue
         held[seller] -= lot
         held[buyer] += lot
-        commands.append(TransferUnits("GDEA-2024", lot, seller, via, f"{key}-sell-{n}"))
-        commands.append(TransferUnits("GDEA-2024", lot, via, buyer, f"{key}-buy-{n}"))
+        commands.append(TransferUnits(code, lot, seller, via, f"{key}-sell-{n}"))
+        commands.append(TransferUnits(code, lot, via, buyer, f"{key}-buy-{n}"))
     for n, account_id in enumerate(owners):
         instrument = ("CCER", "PHCER", "SINK")[n % 3]
-        buyer = rng.choice(companies)
+        buyer = rng.choice(members)
         commands.append(TransferUnits(instrument, 5_000, account_id, buyer, f"{key}-offset-{n}"))
         commands.append(
             RetireUnits(
@@ -154,22 +193,10 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
                 f"{key}-retire-{n}",
             )
         )
-    for n, account_id in enumerate(rng.sample(companies, 5)):
-        commands.append(FreezeUnits("GDEA-2024", 10_000, account_id, f"{key}-pledge-{n}"))
-    services.execute_batch(app, commands)
-
-    users = _demo_users(app, companies[0])
-    reports = build_mrv(app, companies, allocations, seed)
-    certificates = build_offsets(app, seed)
-    return DemoSummary(
-        companies=len(companies),
-        accounts=len(companies) + len(members) + len(owners) + 1 + len(offset_accounts()),
-        entries=services.journal_page(app, limit=1).items[0].seq,  # the whole journal
-        users=users,
-        reports=reports,
-        projects=len(OFFSET_PROJECTS),
-        certificates=certificates,
-    )
+    pledged = [c for c in companies if held[c] >= 30_000]
+    for n, account_id in enumerate(rng.sample(pledged, 5)):
+        commands.append(FreezeUnits(code, 10_000, account_id, f"{key}-pledge-{n}"))
+    return commands
 
 
 def _demo_users(app: App, first_company: str) -> dict[str, str]:
@@ -354,11 +381,16 @@ def _quantity(target: float, per_unit: Decimal) -> Decimal:
 
 
 def demo_reports(
-    companies: list[str], allocations: dict[str, int], seed: int, library: FactorLibrary
+    companies: list[str],
+    sizes: dict[str, int],
+    seed: int,
+    library: FactorLibrary,
+    intensities: dict[str, Decimal] | None = None,
 ) -> list[DemoReport]:
-    """The activity data of the demo's emission reports, sized so each company emits about
-    its free allocation (2023: 85-110% of it; 2024: within 8% of 2023, but one cement
-    company adds a kiln line and grows 25%, which the data-quality check flags).
+    """The activity data of the demo's emission reports, sized around each company's typical
+    emissions (2023: 85-110% of it; 2024: within 8% of 2023, but one cement company adds a
+    kiln line and grows 25%, which the data-quality check flags), and the output that goes
+    with them at the company's intensity (when ``intensities`` are given).
 
     Every figure is synthetic. Power and cement coal has a lab-analysed NCV (a measured value
     overriding the default); every fifth company's 2024 report is adjusted by the verifier.
@@ -371,7 +403,7 @@ def demo_reports(
         for account_id in [c for c in companies if c.startswith(_prefix(sector))][:count]
     ]
     for n, (sector, account_id) in enumerate(chosen):
-        target = allocations[account_id] * rng.uniform(0.85, 1.10)
+        target = sizes[account_id] * rng.uniform(0.85, 1.10)
         for year in MRV_YEARS:
             if year != MRV_YEARS[0]:
                 grown = 1.25 if (sector == "cement" and n % 6 == 1) else rng.uniform(0.92, 1.08)
@@ -405,7 +437,10 @@ def demo_reports(
                 corrected = (first.quantity * Decimal("1.008")).to_integral_value()
                 reason = "weighbridge records reconciled with purchase invoices (demo)"
                 adjustments = (Adjustment(first.row, corrected, reason),)
-            plans.append(DemoReport(account_id, year, tuple(lines), adjustments))
+            output = None
+            if intensities is not None and sector != "petrochemicals":
+                output = (Decimal(round(target)) / intensities[account_id]).quantize(Decimal(1))
+            plans.append(DemoReport(account_id, year, tuple(lines), adjustments, output))
     return plans
 
 
@@ -421,7 +456,11 @@ def _stream_of(line: ActivityLine) -> ActivityStream:
 
 
 def build_mrv(
-    app: App, companies: list[str], allocations: dict[str, int], seed: int
+    app: App,
+    companies: list[str],
+    sizes: dict[str, int],
+    intensities: dict[str, Decimal],
+    seed: int,
 ) -> tuple[DemoReport, ...]:
     """Give the demo companies of :data:`MRV_COMPANIES` an entity, facilities with monitoring
     plans and an approved report for each year of :data:`MRV_YEARS`, through the services:
@@ -434,7 +473,7 @@ def build_mrv(
     from openets.mrv import services as mrv
 
     library = demo_library(MRV_YEARS)
-    plans = demo_reports(companies, allocations, seed, library)
+    plans = demo_reports(companies, sizes, seed, library, intensities)
     regulator = get_user(app, DEMO_REGULATOR)
     verifier = get_user(app, DEMO_VERIFIER)
     company_user = get_user(app, DEMO_COMPANY_USER)
@@ -454,8 +493,9 @@ def build_mrv(
         owner = company_user if company_user.owner == owners[entity_id] else OPERATOR
         key = f"demo-{seed}-mrv-{entity_id}-{plan.year}"
         report = mrv.create_report(
-            app, entity_id, plan.year, plan.lines, by=owner, key=f"{key}-create", library=library
-        ).report
+            app, entity_id, plan.year, plan.lines, by=owner, key=f"{key}-create",
+            library=library, output=plan.output,
+        ).report  # fmt: skip
         mrv.assign_verifier(app, report.id, DEMO_VERIFIER, by=regulator)
         mrv.submit_report(app, report.id, by=owner, key=f"{key}-submit")
         mrv.verify_report(

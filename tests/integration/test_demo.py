@@ -20,6 +20,7 @@ from openets.demo import (
     OFFSET_PROJECTS,
     OFFSET_RETIREMENTS,
     OFFSET_SALES,
+    SECTORS,
     DemoReport,
     build_demo,
     demo_library,
@@ -79,13 +80,17 @@ def expected_tonnes(plan: DemoReport) -> int:
 
 def test_demo_companies_have_approved_reports_for_two_years(demo: tuple[App, Any]) -> None:
     app, summary = demo
-    reports = services.list_reports(app, by=OPERATOR, limit=1000).items
+    every = services.list_reports(app, by=OPERATOR, limit=10_000).items
+    reports = [r for r in every if r.verifier is not None]  # calculated, not imported
     assert len(reports) == 2 * sum(MRV_COMPANIES.values()) == 80
     assert {r.status for r in reports} == {ReportStatus.APPROVED}
     assert Counter(r.year for r in reports) == {2023: 40, 2024: 40}
     assert {r.verifier for r in reports} == {"verifier"}
     sectors = Counter(e.sector.value for e in services.list_entities(app, by=OPERATOR))
-    assert dict(sectors) == MRV_COMPANIES
+    assert dict(sectors) == {sector: count for sector, (count, _) in SECTORS.items()}
+    # the other companies' figures, 2016-2024, are imported
+    imported = [r for r in every if r.verifier is None]
+    assert len(imported) == 9 * 260 - 80
     assert len(summary.reports) == 80
     # the demo's entity user filed its own company's reports
     first = services.get_report(app, "GD-POWER-001-2023-v1", by=OPERATOR)
@@ -198,3 +203,36 @@ def test_demo_neutrality_certificates_are_public(demo: tuple[App, Any]) -> None:
             retirement.quantity
         )
         assert all(b.project_id and b.project_id.startswith("DEMO-") for b in certificate.blocks)
+
+
+def test_demo_runs_a_full_compliance_year(demo: tuple[App, Any]) -> None:
+    """2024: allocated, trued up, surrendered (six companies short), closed with Guangdong
+    penalties; 2025: allocated with twice each shortfall deducted."""
+    from openets.allocation import services as allocation
+    from openets.compliance import services as compliance
+    from openets.demo_compliance import SHORT_COMPANIES
+
+    app, _ = demo
+    statuses = compliance.compliance_status(app, 2024, by=OPERATOR)
+    assert Counter(s.status.value for s in statuses) == {
+        "compliant": 260 - SHORT_COMPANIES,
+        "shortfall": SHORT_COMPANIES,
+    }
+    for status in statuses:
+        covered = status.surrendered_allowances + status.surrendered_offsets
+        assert status.shortfall == max(0, (status.verified_tco2 or 0) - covered)
+    assert sum(1 for s in statuses if s.surrendered_offsets) > 0  # PHCER / SINK credits used
+    closed = compliance.close_year(app, 2024, by=OPERATOR)  # closed by the demo: a replay
+    short = {s.entity_id: s.shortfall for s in statuses if s.shortfall}
+    assert {p.entity_id: p.shortfall for p in closed.penalties} == short
+    for penalty in closed.penalties:
+        assert penalty.deduction_next_year == 2 * penalty.shortfall
+        assert penalty.fine_fen == 5_000_000  # ¥50,000
+    lines = allocation.allocation_table(app, 2025, by=OPERATOR).lines
+    deducted = {line.entity: line.deducted for line in lines if line.deducted}
+    assert deducted == {
+        entity: min(2 * shortfall, next(x.free for x in lines if x.entity == entity))
+        for entity, shortfall in short.items()
+    }
+    for round_ in allocation.allocation_table(app, 2024, by=OPERATOR).rounds:
+        assert round_.free_total + round_.reserve_total <= round_.cap
