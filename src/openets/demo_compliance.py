@@ -196,18 +196,18 @@ def _surrender_all(
     for entity in sorted(need):
         missing = need[entity] - holds[entity]
         while missing > 0 and sources:
-            source, left = sources[0]
-            lot = min(left, missing)
+            source, spare = sources[0]
+            lot = min(spare, missing)
             if lot > 0:
                 moves.append(
                     TransferUnits(code, lot, source, entity, f"{key}-buy-{entity}-{source}")
                 )
                 holds[entity] += lot
                 missing -= lot
-            if lot == left:
+            if lot == spare:
                 sources.pop(0)
             else:
-                sources[0] = (source, left - lot)
+                sources[0] = (source, spare - lot)
     registry.execute_batch(app, moves)
     for entity in sorted(need):
         units = [(code, min(need[entity], holds[entity]))]
