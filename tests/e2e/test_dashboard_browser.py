@@ -25,6 +25,7 @@ from openets import bootstrap
 from openets.auth import add_user
 from openets.db.migrate import upgrade
 from openets.mrv import services as mrv
+from openets.mrv.emissions_file import ImportedEmissions
 from openets.mrv.model import ActivityLine, SourceKind, Unit
 from openets.mrv.permissions import OPERATOR
 from openets.registry import services
@@ -83,7 +84,8 @@ def free_port() -> int:
 
 def populate(url: str) -> None:
     """A1 holds 750 t of GDEA-2024 (1,000 issued, 250 moved to B1); B1 got 50 one-tonne
-    SINK issues, so the journal (52 entries) runs over one page; a regulator user."""
+    SINK issues, so the journal (52 entries) runs over one page; a regulator user. B1 is a
+    cement entity with 50,000 t verified for 2023 (imported) and nothing surrendered."""
     settings = Settings(
         database_url=url, argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1
     )
@@ -109,6 +111,8 @@ def populate(url: str) -> None:
         mrv.submit_report(app, report.id, by=OPERATOR)
         mrv.verify_report(app, report.id, by=OPERATOR)
         mrv.approve_report(app, report.id, by=OPERATOR)
+        mrv.add_entity(app, "B1", "Beta Cement", "cement", by=OPERATOR)
+        mrv.import_emissions(app, [ImportedEmissions("B1", 2023, 50_000)], by=OPERATOR)
     finally:
         app.dispose()
 
@@ -235,6 +239,40 @@ def test_dashboard_in_chromium(server: str) -> None:
             expect(page.locator("h2").first).to_have_text("供应量")
             page.wait_for_selector("#supply-chart[data-ready='1']")
             expect(supply).to_contain_text("1,000")
+        finally:
+            browser.close()
+    assert problems == [], f"the browser reported errors: {problems}"
+
+
+def test_compliance_board_in_chromium(server: str) -> None:
+    """The regulator's compliance board: the chart is drawn, the status filter swaps the
+    table in with HTMX and pushes the URL."""
+    from playwright.sync_api import expect, sync_playwright
+
+    problems: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(locale="en-GB").new_page()
+            page.set_default_timeout(15_000)
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(f"{server}/login")
+            page.fill("input[name=name]", "regulator")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form.stack button[type=submit]")
+            page.wait_for_url(f"{server}/accounts")
+            # the nav link opens the latest year with verified reports: 2023
+            page.click("nav a[href='/compliance']")
+            page.wait_for_url(f"{server}/compliance/2023")
+            page.wait_for_selector("#sector-chart[data-ready='1']")
+            row = page.locator("#status-table tr[data-entity='B1']")
+            expect(row.locator("td[data-col='verified']")).to_have_text("50,000")
+            page.select_option("#status-filter select[name=status]", "compliant")
+            expect(page.locator("#status-rows .empty")).to_be_visible()
+            page.wait_for_url(f"{server}/compliance/2023?status=compliant&jurisdiction=")
+            page.select_option("#status-filter select[name=status]", "shortfall")
+            expect(row.locator("td[data-col='shortfall']")).to_have_text("50,000")
         finally:
             browser.close()
     assert problems == [], f"the browser reported errors: {problems}"

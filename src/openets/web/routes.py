@@ -33,7 +33,7 @@ from sqlalchemy import Engine, select
 
 from openets import __version__
 from openets.auth import ANONYMOUS, User, authenticate, login, revoke_api_key
-from openets.auth.model import OVERSIGHT_ROLES
+from openets.auth.model import OVERSIGHT_ROLES, Role
 from openets.auth.rules import account_scope, can_read_account
 from openets.bootstrap import App
 from openets.clock import CST
@@ -101,6 +101,9 @@ def install_web(api: FastAPI) -> None:
     from openets.web import offsets_pages  # likewise
 
     api.include_router(offsets_pages.router)
+    from openets.web import compliance_pages  # likewise
+
+    api.include_router(compliance_pages.router)
 
 
 # --- formatting -----------------------------------------------------------------------------
@@ -370,6 +373,11 @@ def _nav(user: User) -> list[tuple[str, str]]:
     # the journal and serial history are the oversight roles'; the anonymous are asked to log in
     if user.is_anonymous or user.role in OVERSIGHT_ROLES:
         items += [("/journal", "nav.journal"), ("/serials", "nav.serials")]
+    # the compliance board and allocation are the regulator's; an entity sees its position
+    if user.role is Role.REGULATOR:
+        items += [("/compliance", "nav.compliance"), ("/allocation", "nav.allocation")]
+    elif user.role is Role.ENTITY:
+        items.append(("/compliance", "nav.compliance"))
     return items
 
 
