@@ -97,17 +97,20 @@ def parse_year(text: str) -> int:
     return int(value)
 
 
-def default_year(app: App) -> int:
-    """The year a navigation link opens: the latest year with allocation lines or approved
-    (verified) emission reports, else the year before the business date's."""
+def default_year(app: App, *, allocation: bool = False) -> int:
+    """The year a navigation link opens: for the compliance pages the latest year with
+    approved (verified) emission reports, for the allocation table the latest year with
+    allocation lines (each falling back on the other), else the year before the business
+    date's. A year allocated in advance has no obligation yet, so the board skips it."""
     lines, reports = schema.allocation_lines, schema.mrv_reports
     with app.reading() as connection:
         allocated = connection.execute(select(func.max(lines.c.year))).scalar()
         verified = connection.execute(
             select(func.max(reports.c.year)).where(reports.c.status == ReportStatus.APPROVED.value)
         ).scalar()
-    known = [int(y) for y in (allocated, verified) if y is not None]
-    return max(known) if known else today(app).year - 1
+    order = (allocated, verified) if allocation else (verified, allocated)
+    known = [int(y) for y in order if y is not None]
+    return known[0] if known else today(app).year - 1
 
 
 def _label(t: Callable[[str], str], key: str, fallback: str) -> str:
@@ -397,7 +400,7 @@ def allocation_home(request: Request) -> Response:
     refused = _require_regulator(request)
     if refused is not None:
         return refused
-    return _redirect(request, f"/allocation/{default_year(_openets(request))}")
+    return _redirect(request, f"/allocation/{default_year(_openets(request), allocation=True)}")
 
 
 @dataclass(frozen=True, slots=True)
