@@ -54,7 +54,7 @@ from openets.compliance.jurisdiction import (
 from openets.errors import Conflict, InvalidInput, NotAuthorised, NotFound, RuleViolation
 from openets.mrv.calc import EXACT, decimal_text
 from openets.mrv.entities import Entity, Sector, parse_sector
-from openets.mrv.permissions import Actor, Operator
+from openets.mrv.permissions import Actor, is_regulator, require_regulator, who
 from openets.mrv.store import MrvStore
 from openets.registry.model import (
     AccountKind,
@@ -169,31 +169,13 @@ class AllocationTable:
 # --- permissions ------------------------------------------------------------------------------
 
 
-def _who(actor: Actor) -> str:
-    if isinstance(actor, Operator):
-        return "the operator"
-    if actor.is_anonymous:
-        return "an anonymous caller"
-    return f"user {actor.name!r} ({actor.role})"
-
-
-def _is_regulator(actor: Actor) -> bool:
-    return isinstance(actor, Operator) or actor.role is Role.REGULATOR
-
-
-def require_regulator(actor: Actor, doing: str) -> None:
-    """Allocation writes and previews: the regulator (or the command-line operator)."""
-    if not _is_regulator(actor):
-        raise NotAuthorised(f"{_who(actor)} may not {doing}: only a regulator may")
-
-
 def _reader_scope(store: AllocationStore, actor: Actor) -> set[str] | None:
     """The entity ids a reader may see; None means all (the regulator)."""
-    if _is_regulator(actor):
+    if is_regulator(actor):
         return None
     if isinstance(actor, User) and actor.role is Role.ENTITY and actor.owner:
         return store.entity_ids_named(actor.owner)
-    raise NotAuthorised(f"{_who(actor)} may not read allocations")
+    raise NotAuthorised(f"{who(actor)} may not read allocations")
 
 
 # --- pure helpers -----------------------------------------------------------------------------
@@ -1303,5 +1285,5 @@ def entity_lines(
         store = AllocationStore(connection)
         scope = _reader_scope(store, by)
         if scope is not None and entity_id not in scope:
-            raise NotAuthorised(f"{_who(by)} may not read the allocations of {entity_id!r}")
+            raise NotAuthorised(f"{who(by)} may not read the allocations of {entity_id!r}")
         return store.lines(year=year, entity_ids=[entity_id])

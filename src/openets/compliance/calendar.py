@@ -20,14 +20,13 @@ from datetime import date
 
 from sqlalchemy import Connection
 
-from openets.auth.model import Role
 from openets.bootstrap import App
 from openets.clock import business_date, utc_text
 from openets.compliance.jurisdiction import load_jurisdiction
 from openets.compliance.store import ComplianceStore, Extension
-from openets.errors import InvalidInput, NotAuthorised, RuleViolation
+from openets.errors import InvalidInput, RuleViolation
 from openets.mrv.entities import parse_jurisdiction
-from openets.mrv.permissions import Actor, Operator
+from openets.mrv.permissions import Actor, require_regulator
 
 __all__ = [
     "DEADLINES",
@@ -36,13 +35,10 @@ __all__ = [
     "deadlines",
     "extend_deadline",
     "extend_deadlines",
-    "is_regulator",
     "parse_deadline",
     "require_on_time",
-    "require_regulator",
     "require_year_over",
     "today",
-    "who",
     "year_calendar",
 ]
 
@@ -59,25 +55,6 @@ MAX_REASON = 500
 
 
 # --- who may --------------------------------------------------------------------------------
-
-
-def who(actor: Actor) -> str:
-    """The actor in words, for refusals."""
-    if isinstance(actor, Operator):
-        return "the operator"
-    if actor.is_anonymous:
-        return "an anonymous caller"
-    return f"user {actor.name!r} ({actor.role})"
-
-
-def is_regulator(actor: Actor) -> bool:
-    """The regulator, or the command-line operator (who may take every step)."""
-    return isinstance(actor, Operator) or actor.role is Role.REGULATOR
-
-
-def require_regulator(actor: Actor, action: str) -> None:
-    if not is_regulator(actor):
-        raise NotAuthorised(f"{who(actor)} may not {action}: only a regulator may")
 
 
 # --- the calendar ---------------------------------------------------------------------------

@@ -30,12 +30,9 @@ from openets.bootstrap import App
 from openets.clock import business_date, utc_text
 from openets.compliance.calendar import (
     YearCalendar,
-    is_regulator,
     require_on_time,
-    require_regulator,
     require_year_over,
     today,
-    who,
     year_calendar,
 )
 from openets.compliance.coverage import CoverageLine, coverage
@@ -67,7 +64,14 @@ from openets.compliance.store import (
 )
 from openets.errors import Conflict, InvalidInput, NotAuthorised, NotFound, RuleViolation
 from openets.mrv.entities import Entity, parse_jurisdiction
-from openets.mrv.permissions import Actor, acts_for
+from openets.mrv.permissions import (
+    Actor,
+    acts_for,
+    acts_for_name,
+    is_regulator,
+    require_regulator,
+    who,
+)
 from openets.mrv.store import MrvStore
 from openets.offsets.store import OffsetStore
 from openets.registry.instruments import parse_instrument
@@ -121,14 +125,7 @@ def _entity(connection: Connection, entity_id: str) -> Entity:
 
 def _may_see(actor: Actor, name: str) -> bool:
     """Whether the actor may see the compliance figures of the entity called ``name``."""
-    if is_regulator(actor):
-        return True
-    return (
-        isinstance(actor, User)
-        and actor.role is Role.ENTITY
-        and actor.owner is not None
-        and actor.owner == name
-    )
+    return is_regulator(actor) or acts_for_name(actor, name)
 
 
 def _require_see(actor: Actor, entity_id: str, name: str) -> None:

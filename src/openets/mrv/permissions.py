@@ -47,7 +47,8 @@ def actor_role(actor: Actor) -> str:
     return actor.role if isinstance(actor, Operator) else actor.role.value
 
 
-def _who(actor: Actor) -> str:
+def who(actor: Actor) -> str:
+    """The actor in words, for refusals."""
     if isinstance(actor, Operator):
         return "the operator"
     if actor.is_anonymous:
@@ -57,11 +58,16 @@ def _who(actor: Actor) -> str:
 
 def acts_for(actor: Actor, entity: Entity) -> bool:
     """Whether the actor is an entity user of this entity (its owner is the entity's name)."""
+    return acts_for_name(actor, entity.name)
+
+
+def acts_for_name(actor: Actor, name: str) -> bool:
+    """Whether the actor is an entity user of the entity called ``name``."""
     return (
         isinstance(actor, User)
         and actor.role is Role.ENTITY
         and actor.owner is not None
-        and actor.owner == entity.name
+        and actor.owner == name
     )
 
 
@@ -69,12 +75,23 @@ def _is(actor: Actor, *roles: Role) -> bool:
     return isinstance(actor, Operator) or actor.role in roles
 
 
+def is_regulator(actor: Actor) -> bool:
+    """The regulator, or the command-line operator (who may take every step)."""
+    return _is(actor, Role.REGULATOR)
+
+
+def require_regulator(actor: Actor, action: str) -> None:
+    """Refuse unless the actor is the regulator (or the operator)."""
+    if not is_regulator(actor):
+        raise NotAuthorised(f"{who(actor)} may not {action}: only a regulator may")
+
+
 # --- entities and facilities ----------------------------------------------------------------
 
 
 def require_add_entity(actor: Actor) -> None:
     if not _is(actor, Role.REGULATOR):
-        raise NotAuthorised(f"{_who(actor)} may not add covered entities: only a regulator may")
+        raise NotAuthorised(f"{who(actor)} may not add covered entities: only a regulator may")
 
 
 def can_read_entity(actor: Actor, entity: Entity) -> bool:
@@ -83,7 +100,7 @@ def can_read_entity(actor: Actor, entity: Entity) -> bool:
 
 def require_read_entity(actor: Actor, entity: Entity) -> None:
     if not can_read_entity(actor, entity):
-        raise NotAuthorised(f"{_who(actor)} may not read entity {entity.id!r}")
+        raise NotAuthorised(f"{who(actor)} may not read entity {entity.id!r}")
 
 
 def entity_scope(actor: Actor) -> str | None:
@@ -92,13 +109,13 @@ def entity_scope(actor: Actor) -> str | None:
         return None
     if isinstance(actor, User) and actor.role is Role.ENTITY and actor.owner:
         return actor.owner
-    raise NotAuthorised(f"{_who(actor)} may not list covered entities")
+    raise NotAuthorised(f"{who(actor)} may not list covered entities")
 
 
 def require_edit_facilities(actor: Actor, entity: Entity) -> None:
     """Facilities and monitoring plans: the regulator, or the entity itself."""
     if not (_is(actor, Role.REGULATOR) or acts_for(actor, entity)):
-        raise NotAuthorised(f"{_who(actor)} may not change the facilities of {entity.id!r}")
+        raise NotAuthorised(f"{who(actor)} may not change the facilities of {entity.id!r}")
 
 
 # --- reports --------------------------------------------------------------------------------
@@ -118,7 +135,7 @@ def can_read_report(actor: Actor, entity: Entity, verifier: str | None) -> bool:
 
 def require_read_report(actor: Actor, report_id: str, entity: Entity, verifier: str | None) -> None:
     if not can_read_report(actor, entity, verifier):
-        raise NotAuthorised(f"{_who(actor)} may not read report {report_id}")
+        raise NotAuthorised(f"{who(actor)} may not read report {report_id}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +154,14 @@ def report_scope(actor: Actor) -> ReportScope:
         return ReportScope(entity_name=actor.owner)
     if isinstance(actor, User) and actor.role is Role.VERIFIER:
         return ReportScope(verifier=actor.name)
-    raise NotAuthorised(f"{_who(actor)} may not list emission reports")
+    raise NotAuthorised(f"{who(actor)} may not list emission reports")
 
 
 def require_create_report(actor: Actor, entity: Entity) -> None:
     """An entity creates (and submits) its own reports only."""
     if not (isinstance(actor, Operator) or acts_for(actor, entity)):
         raise NotAuthorised(
-            f"{_who(actor)} may not create or submit reports of {entity.id!r}: "
+            f"{who(actor)} may not create or submit reports of {entity.id!r}: "
             "only the entity itself may"
         )
 
@@ -154,7 +171,7 @@ require_submit_report = require_create_report
 
 def require_assign_verifier(actor: Actor) -> None:
     if not _is(actor, Role.REGULATOR):
-        raise NotAuthorised(f"{_who(actor)} may not assign verifiers: only a regulator may")
+        raise NotAuthorised(f"{who(actor)} may not assign verifiers: only a regulator may")
 
 
 def require_verify_report(actor: Actor, report_id: str, verifier: str | None) -> None:
@@ -162,18 +179,18 @@ def require_verify_report(actor: Actor, report_id: str, verifier: str | None) ->
     if isinstance(actor, Operator):
         return
     if actor.role is not Role.VERIFIER:
-        raise NotAuthorised(f"{_who(actor)} may not verify reports: only a verifier may")
+        raise NotAuthorised(f"{who(actor)} may not verify reports: only a verifier may")
     if verifier != actor.name:
         assigned = f"it is assigned to {verifier!r}" if verifier else "no verifier is assigned"
-        raise NotAuthorised(f"{_who(actor)} may not verify report {report_id}: {assigned}")
+        raise NotAuthorised(f"{who(actor)} may not verify report {report_id}: {assigned}")
 
 
 def require_approve_report(actor: Actor) -> None:
     if not _is(actor, Role.REGULATOR):
-        raise NotAuthorised(f"{_who(actor)} may not approve reports: only a regulator may")
+        raise NotAuthorised(f"{who(actor)} may not approve reports: only a regulator may")
 
 
 def require_read_emissions(actor: Actor, entity: Entity) -> None:
     """Verified emissions: the regulator, and the entity itself."""
     if not (_is(actor, Role.REGULATOR) or acts_for(actor, entity)):
-        raise NotAuthorised(f"{_who(actor)} may not read the verified emissions of {entity.id!r}")
+        raise NotAuthorised(f"{who(actor)} may not read the verified emissions of {entity.id!r}")

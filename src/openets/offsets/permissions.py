@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from openets.auth.model import OWNER_ROLES, Role, User
 from openets.errors import NotAuthorised
-from openets.mrv.permissions import OPERATOR, Actor, Operator, actor_role
+from openets.mrv.permissions import OPERATOR, Actor, Operator, actor_role, who
 from openets.offsets.projects import Project
 
 __all__ = [
@@ -36,14 +36,6 @@ __all__ = [
     "require_submit_report",
     "require_verify_report",
 ]
-
-
-def _who(actor: Actor) -> str:
-    if isinstance(actor, Operator):
-        return "the operator"
-    if actor.is_anonymous:
-        return "an anonymous caller"
-    return f"user {actor.name!r} ({actor.role})"
 
 
 def _is(actor: Actor, *roles: Role) -> bool:
@@ -63,45 +55,43 @@ def acts_for(actor: Actor, project: Project) -> bool:
 def require_manage_projects(actor: Actor) -> None:
     """Register, validate, activate and close projects: the regulator."""
     if not _is(actor, Role.REGULATOR):
-        raise NotAuthorised(
-            f"{_who(actor)} may not register or move projects: only a regulator may"
-        )
+        raise NotAuthorised(f"{who(actor)} may not register or move projects: only a regulator may")
 
 
 def require_issue(actor: Actor) -> None:
     if not _is(actor, Role.REGULATOR):
-        raise NotAuthorised(f"{_who(actor)} may not issue credits: only a regulator may")
+        raise NotAuthorised(f"{who(actor)} may not issue credits: only a regulator may")
 
 
 def require_submit_report(actor: Actor, project: Project) -> None:
     if not (isinstance(actor, Operator) or acts_for(actor, project)):
         raise NotAuthorised(
-            f"{_who(actor)} may not submit monitoring reports of project {project.id}: "
+            f"{who(actor)} may not submit monitoring reports of project {project.id}: "
             "only its owner may"
         )
 
 
 def require_read_report(actor: Actor, project: Project) -> None:
     if not (_is(actor, Role.REGULATOR, Role.VERIFIER) or acts_for(actor, project)):
-        raise NotAuthorised(f"{_who(actor)} may not read monitoring reports of {project.id}")
+        raise NotAuthorised(f"{who(actor)} may not read monitoring reports of {project.id}")
 
 
 def require_verify_report(actor: Actor) -> None:
     if not _is(actor, Role.VERIFIER):
-        raise NotAuthorised(f"{_who(actor)} may not verify monitoring reports: only a verifier may")
+        raise NotAuthorised(f"{who(actor)} may not verify monitoring reports: only a verifier may")
 
 
 def require_approve_report(actor: Actor) -> None:
     if not _is(actor, Role.REGULATOR):
         raise NotAuthorised(
-            f"{_who(actor)} may not approve monitoring reports: only a regulator may"
+            f"{who(actor)} may not approve monitoring reports: only a regulator may"
         )
 
 
 def require_record_sale(actor: Actor, project: Project) -> None:
     if not (_is(actor, Role.REGULATOR) or acts_for(actor, project)):
         raise NotAuthorised(
-            f"{_who(actor)} may not record sales of project {project.id}: "
+            f"{who(actor)} may not record sales of project {project.id}: "
             "only its owner or a regulator may"
         )
 
@@ -112,4 +102,4 @@ def require_retire(actor: Actor, account_id: str, account_owner: str) -> None:
         return
     if actor.role in OWNER_ROLES and actor.owner is not None and actor.owner == account_owner:
         return
-    raise NotAuthorised(f"{_who(actor)} may not retire units of account {account_id!r}")
+    raise NotAuthorised(f"{who(actor)} may not retire units of account {account_id!r}")
