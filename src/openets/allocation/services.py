@@ -51,9 +51,9 @@ from openets.compliance.jurisdiction import (
     SectorAllocation,
     load_jurisdiction,
 )
-from openets.errors import Conflict, InvalidInput, NotAuthorised, NotFound, RuleViolation
+from openets.errors import Conflict, InvalidInput, NotAuthorised, RuleViolation
 from openets.mrv.calc import EXACT, decimal_text
-from openets.mrv.entities import Entity, Sector, parse_sector
+from openets.mrv.entities import Sector, parse_sector
 from openets.mrv.permissions import Actor, is_regulator, require_regulator, who
 from openets.mrv.store import MrvStore
 from openets.registry.model import (
@@ -1003,13 +1003,6 @@ def _final_inputs(
 # --- new entrants and closures ----------------------------------------------------------------
 
 
-def _entity(connection: Connection, entity_id: str) -> Entity:
-    entity = MrvStore(connection).load_entity(entity_id)
-    if entity is None:
-        raise NotFound(f"entity {entity_id!r} does not exist")
-    return entity
-
-
 def _days_in_year(year: int) -> int:
     return (date(year + 1, 1, 1) - date(year, 1, 1)).days
 
@@ -1044,7 +1037,7 @@ def allocate_entrant(
         LedgerStore(connection).lock_head()
         store = AllocationStore(connection)
         now = _now(app)
-        entity = _entity(connection, entity_id)
+        entity = MrvStore(connection).existing_entity(entity_id)
         cfg, cap = _config(config, entity.jurisdiction.value, year)
         params = cfg.allocation.get(entity.sector)
         if params is None:
@@ -1182,7 +1175,7 @@ def close_entity(
         LedgerStore(connection).lock_head()
         store = AllocationStore(connection)
         now = _now(app)
-        _entity(connection, entity_id)
+        MrvStore(connection).existing_entity(entity_id)
         existing = store.lines(year=year, entity_ids=[entity_id])
         days = min(max(0, (closed_on - date(year, 1, 1)).days), _days_in_year(year))
         for line in existing:
@@ -1281,7 +1274,7 @@ def entity_lines(
 ) -> list[AllocationLine]:
     """An entity's stored lines (of ``year``, or every year), for the regulator or itself."""
     with app.reading() as connection:
-        _entity(connection, entity_id)
+        MrvStore(connection).existing_entity(entity_id)
         store = AllocationStore(connection)
         scope = _reader_scope(store, by)
         if scope is not None and entity_id not in scope:

@@ -62,8 +62,8 @@ from openets.compliance.store import (
     StoredSurrender,
     Used,
 )
-from openets.errors import Conflict, InvalidInput, NotAuthorised, NotFound, RuleViolation
-from openets.mrv.entities import Entity, parse_jurisdiction
+from openets.errors import Conflict, InvalidInput, NotAuthorised, RuleViolation
+from openets.mrv.entities import parse_jurisdiction
 from openets.mrv.permissions import (
     Actor,
     acts_for,
@@ -114,13 +114,6 @@ def _key(key: str | None) -> str | None:
     if len(key.strip()) > MAX_KEY:
         raise InvalidInput(f"an idempotency key has at most {MAX_KEY} characters")
     return key.strip()
-
-
-def _entity(connection: Connection, entity_id: str) -> Entity:
-    entity = MrvStore(connection).load_entity(entity_id)
-    if entity is None:
-        raise NotFound(f"entity {entity_id!r} does not exist")
-    return entity
 
 
 def _may_see(actor: Actor, name: str) -> bool:
@@ -307,7 +300,7 @@ def surrender(
 
     def work(connection: Connection) -> SurrenderReceipt:
         store = ComplianceStore(connection)
-        entity = _entity(connection, entity_id)
+        entity = MrvStore(connection).existing_entity(entity_id)
         if not (is_regulator(by) or acts_for(by, entity)):
             raise NotAuthorised(
                 f"{who(by)} may not surrender for {entity.id!r}: only the entity itself or "
@@ -401,7 +394,7 @@ def surrender(
 def surrenders_of(app: App, entity_id: str, year: int, *, by: Actor) -> list[SurrenderReceipt]:
     """The surrenders recorded for ``entity_id`` and ``year``, oldest first."""
     with app.reading() as connection:
-        entity = _entity(connection, entity_id)
+        entity = MrvStore(connection).existing_entity(entity_id)
         _require_see(by, entity.id, entity.name)
         stored = ComplianceStore(connection).surrenders_of(entity.id, year)
     return [_receipt(s, replayed=False) for s in stored]
@@ -497,7 +490,7 @@ def _scoped(
 ) -> list[CoverageLine]:
     """Coverage lines of the entities the actor may see (one entity, one jurisdiction)."""
     if entity_id is not None:
-        entity = _entity(connection, entity_id)
+        entity = MrvStore(connection).existing_entity(entity_id)
         _require_see(by, entity.id, entity.name)
     elif not is_regulator(by) and not (
         isinstance(by, User) and by.role is Role.ENTITY and by.owner
@@ -827,7 +820,7 @@ def entity_position(app: App, entity_id: str, year: int, *, by: Actor) -> Entity
     _year(year)
     on = today(app)
     with app.reading() as connection:
-        entity = _entity(connection, entity_id)
+        entity = MrvStore(connection).existing_entity(entity_id)
         _require_see(by, entity.id, entity.name)
         config = load_jurisdiction(entity.jurisdiction.value, year)
         (line,) = coverage(connection, year, entity_id=entity.id)

@@ -89,13 +89,6 @@ def _now(app: App) -> str:
     return utc_text(app.clock.now())
 
 
-def _entity(store: MrvStore, entity_id: str) -> Entity:
-    entity = store.load_entity(entity_id)
-    if entity is None:
-        raise NotFound(f"entity {entity_id!r} does not exist")
-    return entity
-
-
 def _facility(store: MrvStore, facility_id: str) -> Facility:
     facility = store.load_facility(facility_id)
     if facility is None:
@@ -174,7 +167,7 @@ def add_entity(
 
 def get_entity(app: App, entity_id: str, *, by: Actor) -> Entity:
     with app.reading() as connection:
-        entity = _entity(MrvStore(connection), entity_id)
+        entity = MrvStore(connection).existing_entity(entity_id)
     may.require_read_entity(by, entity)
     return entity
 
@@ -205,7 +198,7 @@ def add_facility(
 
     def work(connection: Connection) -> Facility:
         store = MrvStore(connection)
-        entity = _entity(store, entity_id)
+        entity = store.existing_entity(entity_id)
         may.require_edit_facilities(by, entity)
         existing = store.load_facility(facility_id)
         if existing is not None:
@@ -240,7 +233,7 @@ def add_stream(
     def work(connection: Connection) -> SourceStream:
         store = MrvStore(connection)
         facility = _facility(store, facility_id)
-        may.require_edit_facilities(by, _entity(store, facility.entity_id))
+        may.require_edit_facilities(by, store.existing_entity(facility.entity_id))
         for existing in store.streams_of([facility_id]):
             if (existing.source, existing.item) == (stream.source, stream.item):
                 if existing.method == stream.method:
@@ -260,7 +253,7 @@ def monitoring_plan(app: App, facility_id: str, *, by: Actor) -> MonitoringPlan:
     with app.reading() as connection:
         store = MrvStore(connection)
         facility = _facility(store, facility_id)
-        entity = _entity(store, facility.entity_id)
+        entity = store.existing_entity(facility.entity_id)
         streams = store.streams_of([facility_id])
     may.require_read_entity(by, entity)
     return MonitoringPlan(facility, tuple(streams))
@@ -270,7 +263,7 @@ def list_facilities(app: App, entity_id: str, *, by: Actor) -> list[MonitoringPl
     """An entity's facilities, each with its monitoring plan, by facility id."""
     with app.reading() as connection:
         store = MrvStore(connection)
-        entity = _entity(store, entity_id)
+        entity = store.existing_entity(entity_id)
         facilities = store.facilities_of(entity_id)
         streams = store.streams_of(f.id for f in facilities)
     may.require_read_entity(by, entity)
@@ -363,7 +356,7 @@ def create_report(
 
     def work(connection: Connection) -> ReportReceipt:
         store = MrvStore(connection)
-        entity = _entity(store, entity_id)
+        entity = store.existing_entity(entity_id)
         may.require_create_report(by, entity)
         if key is not None:
             used = store.report_key(key)
@@ -433,7 +426,7 @@ def import_emissions(app: App, rows: Sequence[ImportedEmissions], *, by: Actor) 
         now = _now(app)
         imported = unchanged = 0
         for row in rows:
-            _entity(store, row.entity_id)
+            store.existing_entity(row.entity_id)
             latest = store.latest_version(row.entity_id, row.year)
             if latest is not None and latest.status in OPEN_STATUSES:
                 raise Conflict(
@@ -555,7 +548,7 @@ def submit_report(app: App, report_id: str, *, by: Actor, key: str | None = None
     def work(connection: Connection) -> Report:
         store = MrvStore(connection)
         report = _header(store, report_id, lock=True)
-        may.require_submit_report(by, _entity(store, report.entity_id))
+        may.require_submit_report(by, store.existing_entity(report.entity_id))
         replay = _replay(store, key, report.id, ReportAction.SUBMIT, fingerprint)
         if replay is not None:
             return replay
@@ -639,7 +632,7 @@ def verify_report(
             )
         else:
             lines, total = store.load_lines(report.id), report.total_tco2
-        entity = _entity(store, report.entity_id)
+        entity = store.existing_entity(report.entity_id)
         flags = _quality(store, entity, report.year, lines, total, report.output, rules)
         store.replace_flags(report.id, flags)
         note = f"{len(adjustments)} adjustment(s)" if adjustments else "no adjustment"
@@ -681,7 +674,9 @@ def get_report(app: App, report_id: str, *, by: Actor) -> Report:
     with app.reading() as connection:
         store = MrvStore(connection)
         report = _header(store, report_id)
-        may.require_read_report(by, report.id, _entity(store, report.entity_id), report.verifier)
+        may.require_read_report(
+            by, report.id, store.existing_entity(report.entity_id), report.verifier
+        )
         return _full(store, report.id)
 
 
@@ -731,7 +726,7 @@ def verified_emissions(app: App, entity_id: str, year: int, *, by: Actor) -> Ver
     """
     with app.reading() as connection:
         store = MrvStore(connection)
-        entity = _entity(store, entity_id)
+        entity = store.existing_entity(entity_id)
         may.require_read_emissions(by, entity)
         report = store.approved(entity_id, year)
     if report is None:
@@ -755,7 +750,7 @@ def emissions_history(app: App, entity_id: str, *, by: Actor) -> list[VerifiedEm
     """The entity's verified emissions of every year with an approved report, by year."""
     with app.reading() as connection:
         store = MrvStore(connection)
-        entity = _entity(store, entity_id)
+        entity = store.existing_entity(entity_id)
         may.require_read_emissions(by, entity)
         reports = store.approved_of(entity_id)
     return [_verified(r) for r in reports]

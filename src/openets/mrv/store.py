@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from openets.db import schema
+from openets.errors import NotFound
 from openets.mrv.calc import decimal_text
 from openets.mrv.entities import Entity, Facility, Jurisdiction, Sector, SourceStream
 from openets.mrv.model import SourceKind, Unit
@@ -93,6 +94,13 @@ class MrvStore:
     def load_entity(self, entity_id: str) -> Entity | None:
         row = self.connection.execute(select(_entities).where(_entities.c.id == entity_id)).first()
         return None if row is None else self._entity(row)
+
+    def existing_entity(self, entity_id: str) -> Entity:
+        """The entity; NotFound when there is none with that id."""
+        entity = self.load_entity(entity_id)
+        if entity is None:
+            raise NotFound(f"entity {entity_id!r} does not exist")
+        return entity
 
     def entities(self, name: str | None = None, sector: Sector | None = None) -> list[Entity]:
         query = select(_entities).order_by(_entities.c.id)
