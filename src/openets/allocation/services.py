@@ -40,6 +40,7 @@ from openets.allocation.store import (
     AllocationRound,
     AllocationStore,
     Figures,
+    OutstandingDeduction,
 )
 from openets.auth.model import Role, User
 from openets.bootstrap import App
@@ -499,6 +500,7 @@ class _PrePlan:
     candidates: tuple[_Candidate, ...]
     plan: RoundPlan
     deducted: Mapping[str, int]  # earlier deductions to take off each entity's free part
+    owed: Mapping[str, list[OutstandingDeduction]]  # the deductions outstanding, oldest first
     missing: tuple[Missing, ...]
 
 
@@ -523,7 +525,7 @@ def _plan_pre(
         ).deducted
         for line in plan.allocation.entities
     }
-    return _PrePlan(config, cap, tuple(candidates), plan, deducted, tuple(missing))
+    return _PrePlan(config, cap, tuple(candidates), plan, deducted, owed, tuple(missing))
 
 
 def _lines_of(
@@ -679,18 +681,15 @@ def issue(
         store = AllocationStore(connection)
         now = _now(app)
         scope = _scope(connection, year, jurisdiction, config)
-        fresh = {
-            name: item
-            for name, item in scope.items()
-            if store.load_round(name, year, "pre") is None
-        }
-        figures = store.figures({year - 1} | _base_years(c for c, _, _ in fresh.values()))
+        issued = {name: store.load_round(name, year, "pre") for name in scope}
+        fresh = [cfg for name, (cfg, _, _) in scope.items() if issued[name] is None]
+        figures = store.figures({year - 1} | _base_years(fresh))
         closed = store.closed_before(year)
         totals: list[JurisdictionTotals] = []
         lines: list[AllocationLine] = []
         missing: list[Missing] = []
         for name, (cfg, cap, covered) in scope.items():
-            stored = store.load_round(name, year, "pre")
+            stored = issued[name]
             if stored is not None:
                 these = _replay(store, stored)
                 totals.append(_stored_totals(stored, these))
@@ -748,7 +747,7 @@ def _issue_pre(
         owners.append(None)
     entries = execute_in(app, connection, commands) if commands else []
     seqs = {owner: entry.seq for owner, entry in zip(owners, entries, strict=True)}
-    _take_deductions(store, year, pre.deducted)
+    _take_deductions(store, pre.owed, pre.deducted)
     stored = [
         _with_stored(
             line,
@@ -787,12 +786,15 @@ def _with_stored(
     return replace(line, deducted=deducted, issued=issued, owed=owed, entry_seq=entry_seq, at=at)
 
 
-def _take_deductions(store: AllocationStore, year: int, deducted: Mapping[str, int]) -> None:
+def _take_deductions(
+    store: AllocationStore,
+    owed: Mapping[str, list[OutstandingDeduction]],
+    deducted: Mapping[str, int],
+) -> None:
     """Record the deductions taken off this year's free allocation, oldest first."""
-    wanted = {entity: tonnes for entity, tonnes in deducted.items() if tonnes > 0}
-    for entity, items in store.outstanding(year, list(wanted)).items():
-        left = wanted[entity]
-        for item in items:
+    for entity, tonnes in deducted.items():
+        left = tonnes
+        for item in owed.get(entity, []):
             if left == 0:
                 break
             taken = min(left, item.outstanding)
