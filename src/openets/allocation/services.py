@@ -367,42 +367,30 @@ def _method_inputs(
 _HISTORICAL = (AllocationMethod.HISTORICAL_INTENSITY, AllocationMethod.HISTORICAL_EMISSIONS)
 
 
+#: The fields of the rule's input each method fills, from the inputs named in ``_formula``.
+_RULE_FIELDS: dict[Method, dict[str, str]] = {
+    Method.BENCHMARK: {
+        "output": "output",
+        "factor": "benchmark",
+        "adjustment": "adjustment_factor",
+    },
+    Method.HISTORICAL_INTENSITY: {
+        "output": "output",
+        "factor": "base_intensity",
+        "adjustment": "decline_factor",
+    },
+    Method.HISTORICAL_EMISSIONS: {"factor": "base_emissions", "adjustment": "decline_factor"},
+    Method.DATA_CENTRE: {
+        "output": "output",
+        "adjustment": "decline_factor",
+        "data_centre_factor": "electricity_factor",
+    },
+}
+
+
 def _rule_input(c: _Candidate) -> AllocationInput:
-    i = c.inputs
-    if c.method is Method.BENCHMARK:
-        return AllocationInput(
-            c.entity,
-            c.method,
-            c.free_share,
-            output=i["output"],
-            factor=i["benchmark"],
-            adjustment=i["adjustment_factor"],
-        )
-    if c.method is Method.HISTORICAL_INTENSITY:
-        return AllocationInput(
-            c.entity,
-            c.method,
-            c.free_share,
-            output=i["output"],
-            factor=i["base_intensity"],
-            adjustment=i["decline_factor"],
-        )
-    if c.method is Method.HISTORICAL_EMISSIONS:
-        return AllocationInput(
-            c.entity,
-            c.method,
-            c.free_share,
-            factor=i["base_emissions"],
-            adjustment=i["decline_factor"],
-        )
-    return AllocationInput(
-        c.entity,
-        c.method,
-        c.free_share,
-        output=i["output"],
-        adjustment=i["decline_factor"],
-        data_centre_factor=i["electricity_factor"],
-    )
+    fields = {field: c.inputs[name] for field, name in _RULE_FIELDS[c.method].items()}
+    return AllocationInput(c.entity, c.method, c.free_share, **fields)
 
 
 def _texts(inputs: Mapping[str, Decimal]) -> dict[str, str]:
