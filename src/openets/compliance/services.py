@@ -75,7 +75,12 @@ from openets.mrv.permissions import (
 from openets.mrv.store import MrvStore
 from openets.offsets.store import OffsetStore
 from openets.registry.instruments import parse_instrument
-from openets.registry.model import CANCELLATION_ACCOUNT, JournalEntry, SurrenderUnits
+from openets.registry.model import (
+    CANCELLATION_ACCOUNT,
+    JournalEntry,
+    SurrenderUnits,
+    optional_key,
+)
 from openets.registry.services import balance, execute_in
 
 __all__ = [
@@ -106,14 +111,6 @@ def _year(year: int) -> int:
     if isinstance(year, bool) or not isinstance(year, int) or not _FIRST_YEAR <= year <= _LAST_YEAR:
         raise InvalidInput(f"compliance year must be {_FIRST_YEAR}-{_LAST_YEAR}, got {year!r}")
     return year
-
-
-def _key(key: str | None) -> str | None:
-    if key is None or not key.strip():
-        return None
-    if len(key.strip()) > MAX_KEY:
-        raise InvalidInput(f"an idempotency key has at most {MAX_KEY} characters")
-    return key.strip()
 
 
 def _may_see(actor: Actor, name: str) -> bool:
@@ -293,7 +290,7 @@ def surrender(
     """
     _year(year)
     request = _units(units)
-    key = _key(key)
+    key = optional_key(key, MAX_KEY)
     fingerprint = f"surrender|{entity_id}|{year}|" + ",".join(
         f"{code}={quantity}" for code, quantity in sorted(request)
     )

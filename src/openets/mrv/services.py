@@ -68,21 +68,10 @@ from openets.mrv.reports import (
 )
 from openets.mrv.reports import report_id as make_report_id
 from openets.mrv.store import MrvStore
-from openets.registry.model import Page
+from openets.registry.model import Page, optional_key
 from openets.registry.services import open_account
 
 R = TypeVar("R")
-
-#: Longest idempotency key.
-MAX_KEY = 200
-
-
-def _key(key: str | None) -> str | None:
-    if key is None or not key.strip():
-        return None
-    if len(key.strip()) > MAX_KEY:
-        raise InvalidInput(f"an idempotency key has at most {MAX_KEY} characters")
-    return key.strip()
 
 
 def _now(app: App) -> str:
@@ -347,7 +336,7 @@ def create_report(
     """
     check_year(year)
     check_id("entity", entity_id)
-    key = _key(key)
+    key = optional_key(key)
     check_lines(entity_id, year, lines)
     if output is not None and (check_figure("output", output) <= 0):
         raise InvalidInput("output must be a positive number (in the sector's unit)")
@@ -542,7 +531,7 @@ def _record(
 
 def submit_report(app: App, report_id: str, *, by: Actor, key: str | None = None) -> Report:
     """Submit a draft for verification (the entity itself)."""
-    key = _key(key)
+    key = optional_key(key)
     fingerprint = _step_fingerprint(report_id, ReportAction.SUBMIT)
 
     def work(connection: Connection) -> Report:
@@ -600,7 +589,7 @@ def verify_report(
     ``ef``) of one row, with a reason; the original value is kept in the adjustment record.
     The adjusted lines are recalculated, the totals and quality flags recomputed.
     """
-    key = _key(key)
+    key = optional_key(key)
     for a in adjustments:
         check_figure(f"adjustment of row {a.row}: {a.field}", a.value)
     detail = [[a.row, a.field, decimal_text(a.value), a.reason.strip()] for a in adjustments]
@@ -646,7 +635,7 @@ def approve_report(app: App, report_id: str, *, by: Actor, key: str | None = Non
     """Approve a verified report (the regulator); it becomes the entity's verified emissions
     for the year, and the version it supersedes, if any, turns ``superseded``."""
     may.require_approve_report(by)
-    key = _key(key)
+    key = optional_key(key)
     fingerprint = _step_fingerprint(report_id, ReportAction.APPROVE)
 
     def work(connection: Connection) -> Report:

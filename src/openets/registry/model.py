@@ -51,6 +51,19 @@ def check_quantity(quantity: int) -> int:
     return quantity
 
 
+#: Longest idempotency key a journal entry (and a service's own table) stores.
+MAX_KEY = 200
+
+
+def optional_key(key: str | None, limit: int = MAX_KEY) -> str | None:
+    """An idempotency key, stripped; None for none or blanks; at most ``limit`` characters."""
+    if key is None or not key.strip():
+        return None
+    if len(key.strip()) > limit:
+        raise InvalidInput(f"an idempotency key has at most {limit} characters")
+    return key.strip()
+
+
 def parse_account_kind(text: str) -> AccountKind:
     try:
         return AccountKind(text)
