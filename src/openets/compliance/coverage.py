@@ -91,25 +91,21 @@ def coverage(
     if entity_id is not None:
         query = query.where(entities.c.id == entity_id)
     rows = connection.execute(query).all()
-    reports = schema.mrv_reports
+    reports, lines = schema.mrv_reports, schema.allocation_lines
+    approved = select(
+        reports.c.entity_id, reports.c.year, reports.c.compliance_tco2, reports.c.energy_tce
+    ).where(reports.c.status == ReportStatus.APPROVED.value, reports.c.year.in_((year - 1, year)))
+    allocations = select(lines.c.entity_id).where(lines.c.year == year)
+    if entity_id is not None:  # one entity (a surrender, a position): its own rows only
+        approved = approved.where(reports.c.entity_id == entity_id)
+        allocations = allocations.where(lines.c.entity_id == entity_id)
     figures: dict[tuple[str, int], YearFigures] = {}
-    for row in connection.execute(
-        select(
-            reports.c.entity_id, reports.c.year, reports.c.compliance_tco2, reports.c.energy_tce
-        ).where(
-            reports.c.status == ReportStatus.APPROVED.value,
-            reports.c.year.in_((year - 1, year)),
-        )
-    ):
+    for row in connection.execute(approved):
         energy = Decimal(row.energy_tce) if row.energy_tce is not None else None
         figures[(row.entity_id, int(row.year))] = YearFigures(
             int(row.year), int(row.compliance_tco2), energy
         )
-    lines = schema.allocation_lines
-    allocated = {
-        r.entity_id
-        for r in connection.execute(select(lines.c.entity_id).where(lines.c.year == year))
-    }
+    allocated = {r.entity_id for r in connection.execute(allocations)}
     result = []
     for row in rows:
         config = load_jurisdiction(row.jurisdiction, year)
