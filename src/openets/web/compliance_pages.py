@@ -61,6 +61,7 @@ from openets.web.routes import (
     _login_redirect,
     _openets,
     _render,
+    _require_role,
     _viewer,
 )
 
@@ -147,13 +148,7 @@ def _helpers(t: Callable[[str], str]) -> dict[str, Any]:
 
 def _require_regulator(request: Request) -> Response | None:
     """A login redirect or the 403 page, unless the viewer is a regulator."""
-    user = _viewer(request)
-    if user.is_anonymous:
-        return _login_redirect(request)
-    if user.role is not Role.REGULATOR:
-        t = translator(_language(request))
-        return _error(request, NotAuthorised(t("compliance.restricted")))
-    return None
+    return _require_role(request, (Role.REGULATOR,), "compliance.restricted")
 
 
 def _redirect(request: Request, location: str) -> Response:

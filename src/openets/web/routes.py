@@ -16,7 +16,7 @@ import json
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -568,15 +568,21 @@ def account(request: Request, account_id: str, before: str | None = None) -> Res
     return _render(request, "account.html", context, section="/accounts")
 
 
-def _require_oversight(request: Request) -> Response | None:
-    """A login redirect or a refusal, unless the viewer may read the whole journal."""
+def _require_role(request: Request, roles: Collection[Role], refusal: str) -> Response | None:
+    """A login redirect, or the 403 page saying ``refusal`` (a label key), unless the viewer
+    has one of ``roles``."""
     user = _viewer(request)
     if user.is_anonymous:
         return _login_redirect(request)
-    if user.role not in OVERSIGHT_ROLES:
+    if user.role not in roles:
         t = translator(_language(request))
-        return _error(request, NotAuthorised(t("journal.restricted")))
+        return _error(request, NotAuthorised(t(refusal)))
     return None
+
+
+def _require_oversight(request: Request) -> Response | None:
+    """A login redirect or a refusal, unless the viewer may read the whole journal."""
+    return _require_role(request, OVERSIGHT_ROLES, "journal.restricted")
 
 
 @router.get("/journal", response_class=HTMLResponse)
