@@ -97,6 +97,7 @@ def _scaled(rng: random.Random, typical: int) -> int:
 def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
     """Create (or find already created) the demo market on ``app``'s database."""
     from openets import demo_compliance as cycle
+    from openets import demo_exchange, demo_labels, demo_peak
     from openets.mrv import services as mrv
 
     upgrade(app)
@@ -132,6 +133,9 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
     services.execute_batch(app, _trading(app, list(companies), members, owners, rng, seed))
     certificates = build_offsets(app, seed)
     cycle.comply(app, companies, seed, sorted(offset_accounts()))
+    demo_exchange.build(app, seed)
+    demo_peak.build(app, seed)
+    demo_labels.build(app, seed)
     return DemoSummary(
         companies=len(companies),
         accounts=len(services.list_accounts(app, limit=10_000).items),

@@ -13,10 +13,15 @@ from openets.api import (
     allocation_routes,
     auth_routes,
     compliance_routes,
+    exchange_routes,
+    finance_routes,
+    label_routes,
     mrv_export_routes,
     mrv_routes,
     offsets_routes,
+    peak_routes,
     registry_routes,
+    sim_routes,
 )
 from openets.api.problems import PROBLEM_JSON, install_problem_handlers
 from openets.bootstrap import App
@@ -47,6 +52,11 @@ def create_api(app: App) -> FastAPI:
     api.include_router(offsets_routes.router, prefix=API_PREFIX)
     api.include_router(allocation_routes.router, prefix=API_PREFIX)
     api.include_router(compliance_routes.router, prefix=API_PREFIX)
+    api.include_router(exchange_routes.router, prefix=API_PREFIX)
+    api.include_router(peak_routes.router, prefix=API_PREFIX)
+    api.include_router(sim_routes.router, prefix=API_PREFIX)
+    api.include_router(label_routes.router, prefix=API_PREFIX)
+    api.include_router(finance_routes.router, prefix=API_PREFIX)
     _install_openapi(api)
     _install_web(api)
     return api

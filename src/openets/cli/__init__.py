@@ -20,14 +20,20 @@ from openets.cli import (
     compliance,
     db,
     entities,
+    evaluate,
+    exchange,
+    finance,
     jurisdiction,
+    labels,
     mrv_calc,
     mrv_export,
     mrv_reports,
     offsets,
     offsets_calc,
+    peak,
     registry,
     server,
+    sim,
     users,
 )
 from openets.cli.context import CliState, close_apps, err_console
@@ -103,6 +109,12 @@ app.add_typer(offsets.app, name="offsets")
 app.add_typer(jurisdiction.app, name="jurisdiction")
 app.add_typer(allocation.app, name="allocation")
 app.add_typer(compliance.app, name="compliance")
+app.add_typer(exchange.app, name="exchange")
+app.add_typer(peak.app, name="peak")
+app.add_typer(sim.app, name="sim")
+app.add_typer(labels.app, name="label")
+app.add_typer(evaluate.app, name="evaluate")
+app.add_typer(finance.app, name="finance")
 app.command("serve")(server.serve)
 app.command("demo")(server.demo)
 

@@ -519,3 +519,9 @@ deadline_extensions = Table(
     Column("at", String(32), nullable=False),
     PrimaryKeyConstraint("jurisdiction", "year", "deadline"),
 )
+
+
+# Later capabilities keep their tables in their own modules, on the same metadata.
+from openets.db import tables_exchange, tables_labels, tables_peak  # noqa: E402
+
+__all__ = ["metadata", "tables_exchange", "tables_labels", "tables_peak"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from openets.web import i18n_exchange, i18n_labels, i18n_peak, i18n_sim
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "en"
 
@@ -948,6 +950,20 @@ _COMPLIANCE_ZH = {
 }
 EN.update(_COMPLIANCE_EN)
 ZH.update(_COMPLIANCE_ZH)
+EN.update(
+    {
+        "nav.market": "Market",
+        "nav.peak": "Carbon peak",
+        "nav.sim": "Policy simulation",
+        "nav.labels": "Carbon labels",
+    }
+)
+ZH.update(
+    {"nav.market": "交易市场", "nav.peak": "碳达峰", "nav.sim": "政策模拟", "nav.labels": "碳标签"}
+)
+for _part in (i18n_exchange, i18n_peak, i18n_sim, i18n_labels):
+    EN.update(_part.EN)
+    ZH.update(_part.ZH)
 
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
 

@@ -104,6 +104,12 @@ def install_web(api: FastAPI) -> None:
     from openets.web import compliance_pages  # likewise
 
     api.include_router(compliance_pages.router)
+    from openets.web import exchange_pages, label_pages, peak_pages, sim_pages  # likewise
+
+    api.include_router(exchange_pages.router)
+    api.include_router(peak_pages.router)
+    api.include_router(sim_pages.router)
+    api.include_router(label_pages.router)
 
 
 # --- formatting -----------------------------------------------------------------------------

@@ -1,0 +1,7 @@
+"""``/api/v1/finance`` routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/finance", tags=["finance"])

@@ -1,0 +1,7 @@
+"""Tables of carbon-peak analytics (on the shared :data:`openets.db.schema.metadata`)."""
+
+from __future__ import annotations
+
+from openets.db.schema import metadata
+
+__all__ = ["metadata"]

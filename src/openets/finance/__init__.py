@@ -1,0 +1,1 @@
+"""Carbon finance: allowance pledges valued at the exchange's closing price."""
