@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from openets import __version__
 from openets.api import (
     allocation_routes,
+    auction_routes,
     auth_routes,
     compliance_routes,
     exchange_routes,
@@ -53,6 +54,7 @@ def create_api(app: App) -> FastAPI:
     api.include_router(allocation_routes.router, prefix=API_PREFIX)
     api.include_router(compliance_routes.router, prefix=API_PREFIX)
     api.include_router(exchange_routes.router, prefix=API_PREFIX)
+    api.include_router(auction_routes.router, prefix=API_PREFIX)
     api.include_router(peak_routes.router, prefix=API_PREFIX)
     api.include_router(sim_routes.router, prefix=API_PREFIX)
     api.include_router(label_routes.router, prefix=API_PREFIX)

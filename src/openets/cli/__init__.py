@@ -22,6 +22,8 @@ from openets.cli import (
     entities,
     evaluate,
     exchange,
+    exchange_auction,
+    exchange_replay,
     finance,
     jurisdiction,
     labels,
@@ -109,6 +111,8 @@ app.add_typer(offsets.app, name="offsets")
 app.add_typer(jurisdiction.app, name="jurisdiction")
 app.add_typer(allocation.app, name="allocation")
 app.add_typer(compliance.app, name="compliance")
+exchange_replay.register(exchange.app)
+exchange_auction.register(exchange.app)
 app.add_typer(exchange.app, name="exchange")
 app.add_typer(peak.app, name="peak")
 app.add_typer(sim.app, name="sim")

@@ -522,6 +522,11 @@ deadline_extensions = Table(
 
 
 # Later capabilities keep their tables in their own modules, on the same metadata.
-from openets.db import tables_exchange, tables_labels, tables_peak  # noqa: E402
+from openets.db import (  # noqa: E402
+    tables_auction,
+    tables_exchange,
+    tables_labels,
+    tables_peak,
+)
 
-__all__ = ["metadata", "tables_exchange", "tables_labels", "tables_peak"]
+__all__ = ["metadata", "tables_auction", "tables_exchange", "tables_labels", "tables_peak"]

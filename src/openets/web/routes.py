@@ -104,9 +104,16 @@ def install_web(api: FastAPI) -> None:
     from openets.web import compliance_pages  # likewise
 
     api.include_router(compliance_pages.router)
-    from openets.web import exchange_pages, label_pages, peak_pages, sim_pages  # likewise
+    from openets.web import (  # likewise
+        auction_pages,
+        exchange_pages,
+        label_pages,
+        peak_pages,
+        sim_pages,
+    )
 
     api.include_router(exchange_pages.router)
+    api.include_router(auction_pages.router)
     api.include_router(peak_pages.router)
     api.include_router(sim_pages.router)
     api.include_router(label_pages.router)

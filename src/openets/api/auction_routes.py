@@ -1,0 +1,7 @@
+"""``/api/v1/exchange/auctions`` and ``/api/v1/exchange/blocks`` routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/exchange", tags=["exchange"])
