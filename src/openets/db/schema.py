@@ -525,8 +525,16 @@ deadline_extensions = Table(
 from openets.db import (  # noqa: E402
     tables_auction,
     tables_exchange,
+    tables_finance,
     tables_labels,
     tables_peak,
 )
 
-__all__ = ["metadata", "tables_auction", "tables_exchange", "tables_labels", "tables_peak"]
+__all__ = [
+    "metadata",
+    "tables_auction",
+    "tables_exchange",
+    "tables_finance",
+    "tables_labels",
+    "tables_peak",
+]

@@ -107,6 +107,7 @@ def install_web(api: FastAPI) -> None:
     from openets.web import (  # likewise
         auction_pages,
         exchange_pages,
+        finance_pages,
         label_pages,
         peak_pages,
         sim_pages,
@@ -114,6 +115,7 @@ def install_web(api: FastAPI) -> None:
 
     api.include_router(exchange_pages.router)
     api.include_router(auction_pages.router)
+    api.include_router(finance_pages.router)
     api.include_router(peak_pages.router)
     api.include_router(sim_pages.router)
     api.include_router(label_pages.router)
