@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from openets.web import i18n_auction, i18n_exchange, i18n_labels, i18n_peak, i18n_sim
+from openets.web import (
+    i18n_auction,
+    i18n_exchange,
+    i18n_finance,
+    i18n_labels,
+    i18n_peak,
+    i18n_sim,
+)
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "en"
@@ -961,7 +968,7 @@ EN.update(
 ZH.update(
     {"nav.market": "交易市场", "nav.peak": "碳达峰", "nav.sim": "政策模拟", "nav.labels": "碳标签"}
 )
-for _part in (i18n_exchange, i18n_auction, i18n_peak, i18n_sim, i18n_labels):
+for _part in (i18n_exchange, i18n_auction, i18n_peak, i18n_sim, i18n_labels, i18n_finance):
     EN.update(_part.EN)
     ZH.update(_part.ZH)
 
