@@ -11,6 +11,7 @@ from datetime import date
 from typing import NoReturn
 
 import typer
+from rich.markup import escape
 from sqlalchemy.exc import DBAPIError
 
 from openets import __version__
@@ -134,18 +135,18 @@ def main(argv: list[str] | None = None) -> None:
     try:
         result = app(args=argv, prog_name="openets", standalone_mode=False)
     except OpenETSError as error:
-        _fail(f"[red]error:[/red] {error.message}", error.exit_code)
+        _fail(f"[red]error:[/red] {escape(error.message)}", error.exit_code)
     except DBAPIError as error:
         text = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         if any(marker in text.lower() for marker in _SCHEMA_MISSING):
             text += " (run `openets db upgrade` first)"
-        _fail(f"[red]database error:[/red] {text}", 1)
+        _fail(f"[red]database error:[/red] {escape(text)}", 1)
     except Exception as error:
         # Click's usage errors (Typer vendors Click, so they are matched by their shape)
         code = getattr(error, "exit_code", None)
         if hasattr(error, "format_message") and isinstance(code, int):
             message = " ".join(str(error.format_message()).split())
-            _fail(f"[red]error:[/red] {message} (see `openets --help`)", code)
+            _fail(f"[red]error:[/red] {escape(message)} (see `openets --help`)", code)
         if type(error).__name__ == "Abort":
             _fail("aborted", 1)
         raise
