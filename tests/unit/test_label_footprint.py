@@ -95,6 +95,20 @@ def test_default_fuel_factor_from_the_mrv_library() -> None:
     assert table.energy("heat", "GJ", 2023).value == D("110.00")
 
 
+def test_default_material_factors_steel_and_aluminium() -> None:
+    # steel 500 kg × 1.91 (worldsteel 2022 average) = 955; aluminium 20 kg × 15.1 (IAI 2022)
+    # = 302; materials 1257; energy 6632.5 and transport 37.098 as above
+    # total 7926.598 kg; per piece 7.926598 → 7.9266
+    materials = [
+        {"name": "steel", "quantity": 500, "unit": "kg"},
+        {"name": "aluminium", "quantity": 20, "unit": "kg"},
+    ]
+    view = footprint_view(compute(tile(materials=materials)))
+    assert view["by_stage"]["materials"] == "1257.0000"
+    assert view["per_unit_kgco2e"] == "7.9266"
+    assert [line["factor"] for line in view["lines"][:2]] == ["1.91", "15.1"]
+
+
 def test_missing_material_factor_names_the_item() -> None:
     data = tile(materials=[{"name": "glass", "quantity": 1, "unit": "kg"}])
     with pytest.raises(InvalidInput, match="no default factor for material 'glass'"):
