@@ -98,6 +98,7 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
     """Create (or find already created) the demo market on ``app``'s database."""
     from openets import demo_compliance as cycle
     from openets import demo_exchange, demo_labels, demo_peak
+    from openets.finance.demo import demo_pledges
     from openets.mrv import services as mrv
 
     upgrade(app)
@@ -134,6 +135,7 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
     certificates = build_offsets(app, seed)
     cycle.comply(app, companies, seed, sorted(offset_accounts()))
     demo_exchange.build(app, seed)
+    demo_pledges(app, seed)
     demo_peak.build(app, seed)
     demo_labels.build(app, seed)
     return DemoSummary(

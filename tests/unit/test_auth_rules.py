@@ -22,12 +22,15 @@ from openets.registry.model import (
     AccountKind,
     CancelUnits,
     CorrectEntry,
+    DepositFunds,
     FreezeUnits,
     IssueUnits,
     RegistryCommand,
     RetireUnits,
+    SettleTrades,
     TransferUnits,
     UnfreezeUnits,
+    WithdrawFunds,
 )
 
 ACME = Account("ACME-1", AccountKind.HOLDING, "Acme Steel", "2025-07-01T02:00:00.000000Z")
@@ -165,3 +168,20 @@ def test_split_key() -> None:
     for bad in ("", "oets_", "oets_0123456789abcdef", "xx_0123456789abcdef_s", "oets_XYZ_s"):
         with pytest.raises(NotAuthenticated, match="malformed"):
             split_key(bad)
+
+
+@pytest.mark.parametrize(
+    ("command", "action", "controlled"),
+    [
+        (DepositFunds("ACME-1", 100), "deposit funds", None),
+        (WithdrawFunds("ACME-1", 100), "withdraw funds", "ACME-1"),
+        (SettleTrades(()), "settle trades", None),
+    ],
+)
+def test_funds_and_settlement_are_the_exchanges_alone(
+    command: RegistryCommand, action: str, controlled: str | None
+) -> None:
+    assert controlled_account(command) == controlled
+    for role in Role:
+        with pytest.raises(NotAuthorised, match=f"may not {action} through the registry"):
+            require_command(user(role, "Acme Steel"), command, ACME)

@@ -14,13 +14,16 @@ from openets.registry.model import (
     Account,
     CancelUnits,
     CorrectEntry,
+    DepositFunds,
     FreezeUnits,
     IssueUnits,
     RegistryCommand,
     RetireUnits,
+    SettleTrades,
     SurrenderUnits,
     TransferUnits,
     UnfreezeUnits,
+    WithdrawFunds,
 )
 
 
@@ -90,7 +93,9 @@ def controlled_account(command: RegistryCommand) -> str | None:
             return command.source
         case FreezeUnits() | UnfreezeUnits():
             return command.account
-        case IssueUnits() | CorrectEntry():
+        case WithdrawFunds():
+            return command.account
+        case IssueUnits() | CorrectEntry() | DepositFunds() | SettleTrades():
             return None
 
 
@@ -111,7 +116,12 @@ _NAMES = {
     FreezeUnits: "freeze units",
     UnfreezeUnits: "unfreeze units",
     CorrectEntry: "correct journal entries",
+    DepositFunds: "deposit funds",
+    WithdrawFunds: "withdraw funds",
+    SettleTrades: "settle trades",
 }
+#: Commands only the exchange's own services run (never a user through the registry).
+_EXCHANGE_ONLY = (DepositFunds, WithdrawFunds, SettleTrades)
 
 
 def require_command(user: User, command: RegistryCommand, account: Account | None) -> None:
@@ -123,6 +133,10 @@ def require_command(user: User, command: RegistryCommand, account: Account | Non
     their own accounts only; verifiers and the public move nothing.
     """
     action = _NAMES[type(command)]
+    if isinstance(command, _EXCHANGE_ONLY):
+        raise NotAuthorised(
+            f"{_who(user)} may not {action} through the registry: the exchange's services do"
+        )
     if user.role is Role.REGULATOR:
         if isinstance(command, _REGULATOR_ONLY):
             return

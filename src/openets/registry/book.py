@@ -13,6 +13,7 @@ as few blocks as possible and most transfers move exactly one block.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from openets.errors import InvalidInput, NotFound, RuleViolation
 from openets.registry.instruments import parse_instrument
 from openets.registry.model import (
     CANCELLATION_ACCOUNT,
+    FUNDS,
     ISSUANCE_ACCOUNT,
     RETIREMENT_ACCOUNT,
     SYSTEM_KINDS,
@@ -30,6 +32,7 @@ from openets.registry.model import (
     AccountKind,
     CancelUnits,
     CorrectEntry,
+    DepositFunds,
     EntryKind,
     FreezeUnits,
     IssueUnits,
@@ -37,9 +40,11 @@ from openets.registry.model import (
     Posting,
     RegistryCommand,
     RetireUnits,
+    SettleTrades,
     SurrenderUnits,
     TransferUnits,
     UnfreezeUnits,
+    WithdrawFunds,
     check_quantity,
 )
 
@@ -257,6 +262,9 @@ _FINGERPRINTS: dict[type, Callable[[Any], str]] = {
     FreezeUnits: lambda c: f"freeze|{c.instrument}|{c.quantity}|{c.account}",
     UnfreezeUnits: lambda c: f"unfreeze|{c.instrument}|{c.quantity}|{c.account}",
     CorrectEntry: lambda c: f"correct|{c.seq}|{c.reason}",
+    DepositFunds: lambda c: f"deposit|{c.account}|{c.amount}",
+    WithdrawFunds: lambda c: f"withdraw|{c.account}|{c.amount}",
+    SettleTrades: lambda c: f"settle|{len(c.reason)}:{c.reason}|{settlement_digest(c)}",
 }
 
 
@@ -283,7 +291,39 @@ _NEEDS: dict[type, Callable[[Any], tuple[PositionKey, ...]]] = {
     FreezeUnits: lambda c: ((c.account, c.instrument),),
     UnfreezeUnits: lambda c: ((c.account, c.instrument),),
     CorrectEntry: lambda c: (),  # the storage layer loads the corrected entry's positions
+    DepositFunds: lambda c: ((ISSUANCE_ACCOUNT, FUNDS), (c.account, FUNDS)),
+    WithdrawFunds: lambda c: ((c.account, FUNDS), (ISSUANCE_ACCOUNT, FUNDS)),
+    SettleTrades: lambda c: tuple(settlement_positions(c)),
 }
+
+
+def settlement_positions(command: SettleTrades) -> set[PositionKey]:
+    """Every (account, instrument) a settlement touches: both legs of each trade and each
+    reservation line."""
+    keys: set[PositionKey] = set()
+    add = keys.add
+    for buyer, seller, instrument, _, _ in command.trades:
+        add((buyer, instrument))
+        add((seller, instrument))
+        add((buyer, FUNDS))
+        add((seller, FUNDS))
+    for account, instrument, _ in command.reservations:
+        add((account, instrument))
+    return keys
+
+
+def settlement_digest(command: SettleTrades) -> str:
+    """SHA-256 (hex) of a settlement's trades and reservation lines, in order: what its
+    journal entry's memo commits to, and how a retry is told from another request."""
+    digest = hashlib.sha256()
+    for trade in command.trades:
+        buyer, seller, instrument, quantity, price = trade
+        digest.update(f"{buyer}\x1f{seller}\x1f{instrument}\x1f{quantity}\x1f{price}\x1e".encode())
+    digest.update(b"\x1d")
+    for line in command.reservations:
+        account, instrument, change = line
+        digest.update(f"{account}\x1f{instrument}\x1f{change}\x1e".encode())
+    return digest.hexdigest()
 
 
 def positions_needed(command: RegistryCommand) -> tuple[PositionKey, ...]:
@@ -594,6 +634,203 @@ class Book:
             except RuleViolation as refusal:
                 raise RuleViolation(f"cannot correct entry {seq}: {refusal.message}") from None
 
+    # --- the exchange's funds and settlement ---------------------------------------------
+
+    def _deposit(self, command: DepositFunds) -> Draft:
+        amount = _fen(command.amount)
+        self._user_account(command.account, "recipient of funds")
+        start = self.next_serial.get(FUNDS, 1)
+        end = start + amount - 1
+        self.next_serial[FUNDS] = end + 1
+        self._position(ISSUANCE_ACCOUNT, FUNDS).quantity -= amount
+        holder = self._position(command.account, FUNDS)
+        holder.add(start, end)
+        holder.quantity += amount
+        postings = (
+            Posting(ISSUANCE_ACCOUNT, FUNDS, -amount, 0, start, end),
+            Posting(command.account, FUNDS, amount, 0, start, end),
+        )
+        return Draft(EntryKind.DEPOSIT, "{}", postings)
+
+    def _withdraw(self, command: WithdrawFunds) -> Draft:
+        amount = _fen(command.amount)
+        self._user_account(command.account, "payer of funds")
+        position = self.positions.get((command.account, FUNDS))
+        available = 0 if position is None else position.available
+        if position is None or available < amount:
+            frozen = 0 if position is None else position.frozen
+            raise RuleViolation(
+                f"insufficient funds: account {command.account!r} has ¥{yuan_text(available)} "
+                f"available (¥{yuan_text(available + frozen)} held, ¥{yuan_text(frozen)} "
+                f"reserved for orders), ¥{yuan_text(amount)} requested"
+            )
+        self.dirty.add((command.account, FUNDS))
+        blocks = position.take_largest(amount)
+        position.quantity -= amount
+        # the issuance account keeps no blocks: withdrawn fen leave circulation
+        self._position(ISSUANCE_ACCOUNT, FUNDS).quantity += amount
+        postings: list[Posting] = []
+        for start, end in blocks:
+            size = end - start + 1
+            postings.append(Posting(command.account, FUNDS, -size, 0, start, end))
+            postings.append(Posting(ISSUANCE_ACCOUNT, FUNDS, size, 0, start, end))
+        return Draft(EntryKind.WITHDRAWAL, "{}", tuple(postings))
+
+    def _settle(self, command: SettleTrades) -> Draft:
+        """Net the trades and reservations per (account, instrument), check every resulting
+        position, move serial blocks from net givers to net takers; one entry."""
+        if not command.trades and not command.reservations:
+            raise InvalidInput("a settlement needs at least one trade or reservation")
+        amount: dict[PositionKey, int] = {}
+        frozen: dict[PositionKey, int] = {}
+        codes: dict[str, str] = {}
+        value_total = 0
+        for buyer, seller, instrument, quantity, price in command.trades:
+            code = codes.get(instrument)
+            if code is None:
+                code = codes[instrument] = parse_instrument(instrument).code
+                if code != instrument:
+                    raise InvalidInput(f"instrument {instrument!r} is not a canonical code")
+            if type(quantity) is not int or quantity <= 0:
+                raise InvalidInput(
+                    f"a trade quantity must be a positive whole number: {quantity!r}"
+                )
+            if type(price) is not int or price <= 0:
+                raise InvalidInput(
+                    f"a trade price must be a positive whole number of fen: {price!r}"
+                )
+            value = price * quantity
+            value_total += value
+            seller_units, buyer_units = (seller, instrument), (buyer, instrument)
+            seller_funds, buyer_funds = (seller, FUNDS), (buyer, FUNDS)
+            amount[seller_units] = amount.get(seller_units, 0) - quantity
+            frozen[seller_units] = frozen.get(seller_units, 0) - quantity
+            amount[buyer_units] = amount.get(buyer_units, 0) + quantity
+            amount[buyer_funds] = amount.get(buyer_funds, 0) - value
+            frozen[buyer_funds] = frozen.get(buyer_funds, 0) - value
+            amount[seller_funds] = amount.get(seller_funds, 0) + value
+        for account, instrument, change in command.reservations:
+            if instrument != FUNDS and parse_instrument(instrument).code != instrument:
+                raise InvalidInput(f"instrument {instrument!r} is not a canonical code")
+            if type(change) is not int or change == 0:
+                raise InvalidInput(
+                    f"a reservation change must be a non-zero whole number: {change!r}"
+                )
+            key = (account, instrument)
+            frozen[key] = frozen.get(key, 0) + change
+            amount.setdefault(key, 0)
+        for account in {account for account, _ in amount}:
+            self._user_account(account, "party of a settlement")
+        for key, change in amount.items():  # every position is checked before anything moves
+            self._check_settled(key, change, frozen.get(key, 0), command)
+        postings: list[Posting] = []
+        for instrument in sorted({instrument for _, instrument in amount}):
+            postings.extend(self._deliver(instrument, amount, frozen))
+        memo = memo_text(
+            reason=command.reason,
+            trades=len(command.trades),
+            value=value_total,
+            digest=settlement_digest(command),
+        )
+        kind = EntryKind.SETTLEMENT if command.trades else EntryKind.RESERVATION
+        return Draft(kind, memo, tuple(postings))
+
+    def _check_settled(
+        self, key: PositionKey, change: int, frozen_change: int, command: SettleTrades
+    ) -> None:
+        position = self.positions.get(key)
+        quantity = 0 if position is None else position.quantity
+        frozen = 0 if position is None else position.frozen
+        new_quantity, new_frozen = quantity + change, frozen + frozen_change
+        account, instrument = key
+        of = "" if instrument == FUNDS else f" of {instrument}"
+        if new_frozen < 0:
+            drawn = _drawn(command, account, instrument)  # only on this refusal's path
+            raise RuleViolation(
+                f"account {account!r} has only {_amount(instrument, new_frozen + drawn)}{of} "
+                f"reserved, {_amount(instrument, drawn)} needed to settle"
+            )
+        if new_frozen > new_quantity:
+            available = quantity - frozen
+            needed = available + new_frozen - new_quantity
+            raise RuleViolation(
+                f"insufficient {'funds' if instrument == FUNDS else 'units'}: account "
+                f"{account!r} has {_amount(instrument, available)}{of} available "
+                f"({_amount(instrument, quantity)} held, {_amount(instrument, frozen)} "
+                f"reserved), {_amount(instrument, needed)} needed"
+            )
+
+    def _deliver(
+        self, instrument: str, amount: dict[PositionKey, int], frozen: dict[PositionKey, int]
+    ) -> list[Posting]:
+        """The postings of one instrument: net givers' blocks go, in order, to net takers."""
+        keys = [key for key in amount if key[1] == instrument]
+        lines: dict[str, list[Posting]] = {account: [] for account, _ in keys}
+        pool: list[Block] = []
+        for key in keys:
+            change = amount[key]
+            position = self._position(*key)
+            if change < 0:
+                for start, end in position.take_largest(-change):
+                    pool.append((start, end))
+                    lines[key[0]].append(
+                        Posting(key[0], instrument, start - end - 1, 0, start, end)
+                    )
+                position.quantity += change
+        pool.reverse()  # popped from the end: first taken, first given
+        for key in keys:
+            need = amount[key]
+            if need <= 0:
+                continue
+            position = self.positions[key]
+            position.quantity += need
+            while need:
+                start, end = pool.pop()
+                size = end - start + 1
+                if size > need:
+                    pool.append((start + need, end))
+                    end, size = start + need - 1, need
+                position.add(start, end)
+                lines[key[0]].append(Posting(key[0], instrument, size, 0, start, end))
+                need -= size
+        postings: list[Posting] = []
+        for key in keys:
+            change = frozen.get(key, 0)
+            self.positions[key].frozen += change
+            own = lines[key[0]]
+            if change and own:
+                own[0] = own[0]._replace(frozen=change)
+            elif change:
+                own.append(Posting(key[0], instrument, 0, change))
+            postings.extend(own)
+        return postings
+
+
+def _drawn(command: SettleTrades, account: str, instrument: str) -> int:
+    """What a settlement's trades draw from an account's reservation of ``instrument``."""
+    if instrument == FUNDS:
+        return sum(t.quantity * t.price for t in command.trades if t.buyer == account)
+    return sum(
+        t.quantity for t in command.trades if t.seller == account and t.instrument == instrument
+    )
+
+
+def _fen(amount: int) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+        raise InvalidInput(f"an amount must be a positive whole number of fen, got {amount!r}")
+    return amount
+
+
+def yuan_text(fen: int) -> str:
+    """Fen as yuan with two decimals: ``452000`` -> ``"4520.00"``."""
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def _amount(instrument: str, quantity: int) -> str:
+    return f"¥{yuan_text(quantity)}" if instrument == FUNDS else f"{quantity} t"
+
 
 _RULES: dict[type, Callable[[Book, Any], Draft]] = {
     IssueUnits: Book._issue,
@@ -604,6 +841,9 @@ _RULES: dict[type, Callable[[Book, Any], Draft]] = {
     FreezeUnits: Book._freeze,
     UnfreezeUnits: Book._unfreeze,
     CorrectEntry: Book._correct,
+    DepositFunds: Book._deposit,
+    WithdrawFunds: Book._withdraw,
+    SettleTrades: Book._settle,
 }
 
 

@@ -93,6 +93,11 @@ class EntryKind(StrEnum):
     UNFREEZE = "unfreeze"
     CORRECTION = "correction"
     SURRENDER = "surrender"
+    # the exchange's entries (see ``DepositFunds``, ``WithdrawFunds``, ``SettleTrades``)
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    RESERVATION = "reservation"
+    SETTLEMENT = "settlement"
 
 
 class Posting(NamedTuple):
@@ -240,6 +245,73 @@ class CorrectEntry:
     key: str | None = None
 
 
+#: The exchange members' funds: yuan, counted in fen, held in the same ledger as the units.
+#: Fen carry serial numbers like units do (a deposit numbers them, a withdrawal returns them),
+#: so the audit's serial check covers money too: no fen is in two places.
+FUNDS = "CNY"
+
+
+class TradeLine(NamedTuple):
+    """One trade to settle: ``quantity`` t of ``instrument`` at ``price`` fen per tonne.
+
+    Delivery versus payment out of reservations: the units leave the seller's frozen units,
+    ``price * quantity`` fen leave the buyer's frozen funds. (A named tuple: a batch holds
+    100,000s.)
+    """
+
+    buyer: str
+    seller: str
+    instrument: str
+    quantity: int
+    price: int
+
+
+class ReservationLine(NamedTuple):
+    """A change of what an account holds reserved (frozen) of an instrument or of
+    :data:`FUNDS`: positive reserves (must be available), negative releases."""
+
+    account: str
+    instrument: str
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class DepositFunds:
+    """Funds paid in by a member (recorded by the exchange operator): ``amount`` fen of
+    :data:`FUNDS` enter ``account`` from the issuance account."""
+
+    account: str
+    amount: int
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawFunds:
+    """Funds paid out to a member: ``amount`` available fen go back to the issuance account."""
+
+    account: str
+    amount: int
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettleTrades:
+    """Delivery versus payment of trades, with reservation changes, as ONE journal entry.
+
+    ``reservations`` are applied with the trades (reserve what an order needs, release what
+    it no longer needs); each trade then draws the seller's units and the buyer's funds from
+    their reserved parts. The entry's postings net each (account, instrument) over the whole
+    command, and serial blocks go from net sellers to net buyers. Without trades the entry
+    is a reservation (an order accepted, amended, cancelled or expired). ``reason`` goes into
+    the hashed memo with the count and a digest of the trades.
+    """
+
+    trades: tuple[TradeLine, ...]
+    reservations: tuple[ReservationLine, ...] = ()
+    reason: str = ""
+    key: str | None = None
+
+
 RegistryCommand = (
     IssueUnits
     | TransferUnits
@@ -249,6 +321,9 @@ RegistryCommand = (
     | FreezeUnits
     | UnfreezeUnits
     | CorrectEntry
+    | DepositFunds
+    | WithdrawFunds
+    | SettleTrades
 )
 
 

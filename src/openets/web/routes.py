@@ -393,6 +393,9 @@ def _nav(user: User) -> list[tuple[str, str]]:
         items += [("/compliance", "nav.compliance"), ("/allocation", "nav.allocation")]
     elif user.role is Role.ENTITY:
         items.append(("/compliance", "nav.compliance"))
+    # allowance pledges: the regulator sees all, borrowers and lenders their own
+    if user.role in (Role.REGULATOR, Role.ENTITY, Role.MEMBER):
+        items.append(("/finance/pledges", "nav.finance"))
     return items
 
 
