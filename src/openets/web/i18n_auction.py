@@ -1,7 +1,107 @@
 """Dashboard labels of the auction and block-trade pages, in English and Chinese (merged by
-:mod:`openets.web.i18n`)."""
+:mod:`openets.web.i18n`). Terms follow the Guangdong auction notices: 有偿发放 (paid
+allocation), 竞价 (bidding), 政策保留价 (reserve price), 竞买人 (bidder), 统一成交价
+(uniform clearing price)."""
 
 from __future__ import annotations
 
-EN: dict[str, str] = {}
-ZH: dict[str, str] = {}
+EN: dict[str, str] = {
+    "auction.name": "Allowance auctions",
+    "auction.list.title": "Auctions",
+    "auction.list.help": (
+        "Single-direction auctions of allowances from the regulator's auction reserve: sealed "
+        "bids of at least 1,000 t at or above the reserve price, one bidder wins at most half "
+        "of the lot, every winner pays the lowest accepted bid. Times are CST."
+    ),
+    "auction.list.none": "No auction has been announced yet.",
+    "auction.page.title": "Auction {id}",
+    "auction.page.help": "Bids are sealed: only the regulator and each bidder (its own) see them.",
+    "auction.col.id": "No.",
+    "auction.col.instrument": "Instrument",
+    "auction.col.lot": "Lot (t)",
+    "auction.col.source": "Auction account",
+    "auction.col.reserve": "Reserve price (¥/t)",
+    "auction.col.basis": "Reserve set by",
+    "auction.col.min_bid": "Minimum bid (t)",
+    "auction.col.cap": "Most one bidder may win (t)",
+    "auction.col.window": "Bidding window",
+    "auction.col.opens": "Bidding opens",
+    "auction.col.closes": "Bidding closes",
+    "auction.col.phase": "Phase",
+    "auction.col.bids": "Bids",
+    "auction.col.price": "Clearing price (¥/t)",
+    "auction.col.sold": "Sold (t)",
+    "auction.col.unsold": "Unsold (t)",
+    "auction.col.value": "Paid in total (¥)",
+    "auction.col.entry": "Settlement entry",
+    "auction.col.bidder": "Bidder",
+    "auction.col.account": "Account",
+    "auction.col.won": "Won (t)",
+    "auction.col.paid": "Paid (¥)",
+    "auction.col.qty": "Quantity (t)",
+    "auction.col.bid_price": "Bid (¥/t)",
+    "auction.col.placed": "Placed",
+    "auction.col.filled": "Filled (t)",
+    "auction.basis.vwap": "listing VWAP {from} to {to}",
+    "auction.basis.given": "the regulator",
+    "auction.phase.upcoming": "Upcoming",
+    "auction.phase.bidding": "Bidding",
+    "auction.phase.closed": "Closed, awaiting clearing",
+    "auction.phase.cleared": "Cleared",
+    "auction.results.title": "Results",
+    "auction.results.chart": "Allocation per bidder (t)",
+    "auction.results.none": "No valid bid: the whole lot stays in the auction account.",
+    "auction.bids.title": "Bids",
+    "auction.bids.sealed": "No bid to show: bids are sealed.",
+    "auction.unit.t": "t",
+}
+
+ZH: dict[str, str] = {
+    "auction.name": "配额有偿竞价发放",
+    "auction.list.title": "配额竞价",
+    "auction.list.help": (
+        "主管部门从拍卖储备中单向竞价发放配额：密封申报，每笔不少于1,000吨且不低于政策保留价，"
+        "单个竞买人最多获得本次发放总量的50%，所有成交按最低成交申报价统一成交。时间为北京时间。"
+    ),
+    "auction.list.none": "尚未发布竞价公告。",
+    "auction.page.title": "第{id}次竞价",
+    "auction.page.help": "申报为密封申报：仅主管部门可见全部申报，竞买人仅可见本方申报。",
+    "auction.col.id": "编号",
+    "auction.col.instrument": "交易品种",
+    "auction.col.lot": "发放总量（吨）",
+    "auction.col.source": "拍卖账户",
+    "auction.col.reserve": "政策保留价（元/吨）",
+    "auction.col.basis": "保留价来源",
+    "auction.col.min_bid": "最低申报量（吨）",
+    "auction.col.cap": "单个竞买人上限（吨）",
+    "auction.col.window": "竞价时间",
+    "auction.col.opens": "竞价开始",
+    "auction.col.closes": "竞价结束",
+    "auction.col.phase": "阶段",
+    "auction.col.bids": "申报笔数",
+    "auction.col.price": "统一成交价（元/吨）",
+    "auction.col.sold": "成交量（吨）",
+    "auction.col.unsold": "未成交量（吨）",
+    "auction.col.value": "成交总额（元）",
+    "auction.col.entry": "结算分录",
+    "auction.col.bidder": "竞买人",
+    "auction.col.account": "账户",
+    "auction.col.won": "获得配额（吨）",
+    "auction.col.paid": "支付金额（元）",
+    "auction.col.qty": "申报量（吨）",
+    "auction.col.bid_price": "申报价（元/吨）",
+    "auction.col.placed": "申报时间",
+    "auction.col.filled": "成交量（吨）",
+    "auction.basis.vwap": "挂牌交易加权平均价 {from} 至 {to}",
+    "auction.basis.given": "主管部门设定",
+    "auction.phase.upcoming": "未开始",
+    "auction.phase.bidding": "竞价中",
+    "auction.phase.closed": "已结束，待出清",
+    "auction.phase.cleared": "已出清",
+    "auction.results.title": "竞价结果",
+    "auction.results.chart": "各竞买人获得配额（吨）",
+    "auction.results.none": "无有效申报：全部配额留在拍卖账户。",
+    "auction.bids.title": "申报",
+    "auction.bids.sealed": "无可显示的申报：申报为密封申报。",
+    "auction.unit.t": "吨",
+}
