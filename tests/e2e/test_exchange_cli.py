@@ -146,6 +146,7 @@ def test_amend_close_day_bars_and_stats(cli: Cli) -> None:
             }
         ],
         "expired": 1,
+        "expired_blocks": 0,
     }
     assert cli.json("exchange", "bars", "GDEA-2025")["bars"] == [
         {k: v for k, v in closed["closes"][0].items() if k != "instrument"}

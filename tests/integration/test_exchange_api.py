@@ -193,6 +193,7 @@ def test_close_day_and_bars(api: Api) -> None:
             }
         ],
         "expired": 0,
+        "expired_blocks": 0,
     }
     bars = api.call("GET", "/bars/GDEA-2025")["bars"]
     assert [b["close"] for b in bars] == ["45.20"]

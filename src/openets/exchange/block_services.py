@@ -421,11 +421,17 @@ def expire_blocks(app: App, *, by: Actor = OPERATOR) -> list[BlockTrade]:
 
     def work(connection: Connection) -> list[BlockTrade]:
         LedgerStore(connection).lock_head()
-        query = select(block_trades).where(block_trades.c.state == BlockState.PROPOSED.value)
-        stale = [b for b in map(_block_of, connection.execute(query)) if _stale(b, now)]
-        return _release(app, connection, stale, BlockState.EXPIRED, by)
+        return expire_in(app, connection, now, by)
 
     return app.write(work)
+
+
+def expire_in(app: App, connection: Connection, now: datetime, by: Actor) -> list[BlockTrade]:
+    """Inside the caller's transaction (the ledger head locked): expire the proposals that
+    have outlived their trading day at ``now`` (the day's close expires them)."""
+    query = select(block_trades).where(block_trades.c.state == BlockState.PROPOSED.value)
+    stale = [b for b in map(_block_of, connection.execute(query)) if _stale(b, now)]
+    return _release(app, connection, stale, BlockState.EXPIRED, by)
 
 
 # --- reads ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from openets.bootstrap import App
+from openets.db.tables_auction import auctions, block_trades
 from openets.db.tables_exchange import exchange_orders, exchange_trades
 from openets.exchange.model import Bar, OrderStatus, Side, Trade, round_half_up
 from openets.exchange.store import ExchangeStore
@@ -136,13 +137,25 @@ class InstrumentStatistics:
 
 
 @dataclass(frozen=True, slots=True)
+class Totals:
+    """Cumulative volume (t), value (fen) and count of one way of trading since launch."""
+
+    volume: int
+    value: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Statistics:
-    """Cumulative listing-trade volume and value since launch, in total and by instrument."""
+    """Cumulative listing-trade volume and value since launch, in total and by instrument;
+    block trades and auctions reported separately (as the exchanges publish them)."""
 
     volume: int
     value: int
     trades: int
     instruments: tuple[InstrumentStatistics, ...]
+    block: Totals = Totals(0, 0, 0)
+    auction: Totals = Totals(0, 0, 0)
 
 
 def statistics(app: App | Connection) -> Statistics:
@@ -171,9 +184,34 @@ def statistics(app: App | Connection) -> Statistics:
                     trades=count,
                 )
             )
+        block, auction = _block_totals(connection), _auction_totals(connection)
     return Statistics(
         volume=sum(line.volume for line in lines),
         value=sum(line.value for line in lines),
         trades=sum(line.trades for line in lines),
         instruments=tuple(lines),
+        block=block,
+        auction=auction,
     )
+
+
+def _block_totals(connection: Connection) -> Totals:
+    """Confirmed block trades since launch."""
+    b = block_trades
+    row = connection.execute(
+        select(func.sum(b.c.qty), func.sum(b.c.qty * b.c.price), func.count()).where(
+            b.c.state == "confirmed"
+        )
+    ).one()
+    return Totals(int(row[0] or 0), int(row[1] or 0), int(row[2]))
+
+
+def _auction_totals(connection: Connection) -> Totals:
+    """Cleared auctions since launch: tonnes sold at each auction's uniform clearing price."""
+    a = auctions
+    row = connection.execute(
+        select(func.sum(a.c.sold), func.sum(a.c.sold * a.c.clearing_price), func.count()).where(
+            a.c.state == "cleared"
+        )
+    ).one()
+    return Totals(int(row[0] or 0), int(row[1] or 0), int(row[2]))

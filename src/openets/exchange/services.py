@@ -766,11 +766,13 @@ def statement(
 
 @dataclass(frozen=True, slots=True)
 class CloseResult:
-    """A closed trading day: each listed instrument's bar, and how many orders expired."""
+    """A closed trading day: each listed instrument's bar, and how many orders (and block-trade
+    proposals) expired."""
 
     day: str
     bars: tuple[Bar, ...]
     expired: int
+    expired_blocks: int = 0  # block-trade proposals that expired with the day
 
 
 def close_day(app: App, day: date | None = None, by: Actor = OPERATOR) -> CloseResult:
@@ -840,8 +842,12 @@ def close_day(app: App, day: date | None = None, by: Actor = OPERATOR) -> CloseR
                 }
             )
         expired = _expire_orders(w, text)
+        # block-trade proposals of the day expire with it (imported here: blocks build on us)
+        from openets.exchange.block_services import expire_in
+
+        blocks = expire_in(app, connection, instant, by)
         outbox.record(connection, CLOSE_TOPIC, events, w.now)
-        return CloseResult(text, tuple(bars), expired)
+        return CloseResult(text, tuple(bars), expired, len(blocks))
 
     return app.write(work)
 

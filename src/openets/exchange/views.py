@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openets.exchange.market import Depth, Statistics
+from openets.exchange.market import Depth, Statistics, Totals
 from openets.exchange.model import Bar, Listing, Member, Order, OrderResult, Trade, yuan
 from openets.exchange.services import CloseResult, Funds, StatementLine
 from openets.registry.model import Receipt
@@ -108,6 +108,7 @@ def close_view(result: CloseResult) -> Document:
         "date": result.day,
         "closes": [{"instrument": b.instrument, **bar_view(b)} for b in result.bars],
         "expired": result.expired,
+        "expired_blocks": result.expired_blocks,
     }
 
 
@@ -127,7 +128,13 @@ def statistics_view(stats: Statistics) -> Document:
             }
             for line in stats.instruments
         ],
+        "block": _totals_view(stats.block),
+        "auction": _totals_view(stats.auction),
     }
+
+
+def _totals_view(totals: Totals) -> Document:
+    return {"volume": totals.volume, "value": yuan(totals.value), "count": totals.count}
 
 
 def member_view(member: Member) -> Document:
