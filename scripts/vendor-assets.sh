@@ -11,6 +11,8 @@
 set -euo pipefail
 
 HTMX_VERSION=2.0.11
+# the server-sent-events extension of htmx 2 (the live trading page)
+HTMX_SSE_VERSION=2.2.4
 ECHARTS_VERSION=5.6.0
 # zrender is echarts' rendering library, bundled inside echarts.min.js: we ship its licence.
 ZRENDER_VERSION=5.6.1
@@ -27,8 +29,9 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 # npm pack checks each tarball against the registry's integrity hash.
-npm pack --silent "htmx.org@$HTMX_VERSION" "echarts@$ECHARTS_VERSION" "zrender@$ZRENDER_VERSION" >/dev/null
-for name in htmx.org echarts zrender; do
+npm pack --silent "htmx.org@$HTMX_VERSION" "htmx-ext-sse@$HTMX_SSE_VERSION" \
+    "echarts@$ECHARTS_VERSION" "zrender@$ZRENDER_VERSION" >/dev/null
+for name in htmx.org htmx-ext-sse echarts zrender; do
     mkdir "$name"
     tar -xzf "$name"-*.tgz -C "$name"
 done
@@ -42,6 +45,8 @@ fi
 mkdir -p "$vendor"
 cp htmx.org/package/dist/htmx.min.js "$vendor/htmx.min.js"
 cp htmx.org/package/LICENSE "$vendor/htmx.LICENSE"
+cp htmx-ext-sse/package/dist/sse.js "$vendor/htmx-ext-sse.js"
+cp htmx-ext-sse/package/LICENSE "$vendor/htmx-ext-sse.LICENSE"
 cp echarts/package/dist/echarts.min.js "$vendor/echarts.min.js"
 cp echarts/package/LICENSE "$vendor/echarts.LICENSE"
 cp echarts/package/NOTICE "$vendor/echarts.NOTICE"
@@ -49,5 +54,5 @@ cp echarts/package/licenses/LICENSE-d3 "$vendor/echarts.LICENSE-d3"
 cp zrender/package/LICENSE "$vendor/zrender.LICENSE"
 
 cd "$vendor"
-sha256sum htmx.min.js echarts.min.js >SHA256SUMS
-echo "vendored htmx.org $HTMX_VERSION, echarts $ECHARTS_VERSION (zrender $ZRENDER_VERSION) into $vendor"
+sha256sum htmx.min.js echarts.min.js htmx-ext-sse.js >SHA256SUMS
+echo "vendored htmx.org $HTMX_VERSION, htmx-ext-sse $HTMX_SSE_VERSION, echarts $ECHARTS_VERSION (zrender $ZRENDER_VERSION) into $vendor"

@@ -214,6 +214,8 @@ def _demo_users(app: App, first_company: str) -> dict[str, str]:
         "regulator": ("regulator", None),
         "verifier": ("verifier", None),
         "company": ("entity", owner),
+        # an exchange member's trader, for the trading page (/exchange/trade/GDEA-2025)
+        "trader": ("member", services.get_account(app, "MEMBER-01").owner),
     }
     for name, (role, user_owner) in wanted.items():
         with suppress(Conflict):  # created by an earlier run of the demo

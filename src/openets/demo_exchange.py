@@ -16,8 +16,8 @@ services answer without a change, so a second run adds nothing):
 4. one single-direction auction of 200,000 t from ``GDEA-AUCTION`` on 9 October 2025 (its
    reserve price the listing VWAP of July-September) with six members' bids, cleared;
 5. one block trade of 120,000 t between two members on 10 October 2025, confirmed;
-6. a member user ``trader`` (password :data:`openets.demo.DEMO_PASSWORD`) acting for
-   ``MEMBER-01``, for the trading page.
+(The member user ``trader``, acting for ``MEMBER-01`` on the trading page, is one of the
+demo's users: :func:`openets.demo._demo_users`.)
 
 The simulated days each draw from their own seeded generator, and every order and close
 reads the previous close from the database, so a run interrupted half way resumes where it
@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from contextlib import suppress
 from datetime import date, datetime, time, timedelta
 
 from openets.bootstrap import App
 from openets.clock import CST, FixedClock
-from openets.errors import Conflict, RuleViolation
+from openets.errors import RuleViolation
 from openets.exchange import market
 from openets.exchange import services as exchange
 from openets.exchange.block import BlockState
@@ -77,7 +76,6 @@ def _at(app: App, day: date, moment: time) -> App:
 def build(app: App, seed: int) -> None:
     """Add this part of the demo to ``app``'s database (idempotent)."""
     key = f"demo-{seed}-exchange"
-    _trader(app)
     if _block_done(app):
         return  # a complete earlier run
     _members(_at(app, FIRST_DAY, time(9, 0)), key)
@@ -87,15 +85,6 @@ def build(app: App, seed: int) -> None:
             _trading_day(app, day, seed, key)
     _auction(app, key)
     _block(app, key)
-
-
-def _trader(app: App) -> None:
-    from openets.auth import add_user
-    from openets.demo import DEMO_PASSWORD
-
-    owner = registry.get_account(app, MEMBERS[0]).owner
-    with suppress(Conflict):  # created by an earlier run
-        add_user(app, TRADER, "member", owner=owner, password=DEMO_PASSWORD)
 
 
 def _members(app: App, key: str) -> None:

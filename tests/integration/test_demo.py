@@ -236,3 +236,13 @@ def test_demo_runs_a_full_compliance_year(demo: tuple[App, Any]) -> None:
     }
     for round_ in allocation.allocation_table(app, 2024, by=OPERATOR).rounds:
         assert round_.free_total + round_.reserve_total <= round_.cap
+
+
+def test_demo_users_include_a_member_trader(demo: tuple[App, Any]) -> None:
+    _, summary = demo
+    assert summary.users == {
+        "regulator": "regulator",
+        "verifier": "verifier",
+        "company": "entity",
+        "trader": "member",
+    }
