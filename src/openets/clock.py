@@ -6,7 +6,7 @@ Business dates are in China Standard Time (UTC+8); instants are stored in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Protocol
 
 CST = timezone(timedelta(hours=8), "CST")
@@ -53,12 +53,24 @@ class AsOfClock:
     """The wall clock's time of day on another business date (``--as-of``).
 
     For an operator replaying a past year, building a demo or testing a deadline from the
-    command line: instants keep moving forward within a run, on the chosen CST date.
+    command line: instants keep moving forward within a run, on the chosen CST date. With
+    ``at`` (a CST time of day, ``--as-of 2025-07-01T10:00``) the run starts at that instant
+    instead and moves on with the wall clock from there (a trading session, say).
     """
 
     as_of: date
     wall: Clock = field(default_factory=SystemClock)
+    at: time | None = None
+    #: the wall clock's instant when this clock was made (the origin of ``at``)
+    started: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "started", self.wall.now())
 
     def now(self) -> datetime:
-        local = self.wall.now().astimezone(CST)
+        wall = self.wall.now()
+        if self.at is not None:
+            start = datetime.combine(self.as_of, self.at, tzinfo=CST)
+            return (start + (wall - self.started)).astimezone(UTC)
+        local = wall.astimezone(CST)
         return datetime.combine(self.as_of, local.timetz()).astimezone(UTC)

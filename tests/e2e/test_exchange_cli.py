@@ -8,6 +8,7 @@ Tuesday.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -154,3 +155,22 @@ def test_amend_close_day_bars_and_stats(cli: Cli) -> None:
     stats = cli.json("exchange", "stats")
     assert (stats["volume"], stats["value"], stats["trades"]) == (2, "90.41", 2)
     assert cli.ok("audit", "verify").startswith("ok:")
+
+
+def test_as_of_with_a_time_of_day_places_an_order_inside_trading_hours(
+    cli_at: Callable[[str], Cli], tmp_path: Path
+) -> None:
+    cli = cli_at(f"sqlite:///{tmp_path / 'as-of.db'}")
+    cli.ok("db", "upgrade")
+    cli.ok("exchange", "member", "add", "MEMBER-01", "--name", "Member One")
+    cli.ok("exchange", "funds", "deposit", "MEMBER-01", "100000")
+    cli.ok("exchange", "list-instrument", "GDEA-2025", "--ref-price", "35.00")
+    placed = cli.json(
+        "--as-of", "2025-07-01T10:00", "exchange", "order", "place", "--account", "MEMBER-01",
+        "--side", "buy", "--instrument", "GDEA-2025", "--qty", "1000", "--price", "35.20",
+    )  # fmt: skip
+    assert placed["order"]["status"] == "open"
+    assert placed["order"]["date"] == "2025-07-01"
+    assert placed["order"]["reserved"] == 3_520_000  # 1,000 t × 3,520 fen
+    error = cli.fails(2, "--as-of", "2025-07-01T10:00+08:00", "exchange", "book", "GDEA-2025")
+    assert "is not a date (YYYY-MM-DD) or a CST date and time (YYYY-MM-DDTHH:MM)" in error

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from openets.clock import AsOfClock, FixedClock, business_date
 
@@ -21,3 +21,11 @@ def test_as_of_uses_the_cst_date_even_late_in_the_utc_day() -> None:
     clock = AsOfClock(date(2025, 6, 20), wall)
     assert clock.now() == datetime(2025, 6, 19, 20, 0, tzinfo=UTC)
     assert business_date(clock.now()) == date(2025, 6, 20)
+
+
+def test_as_of_with_a_time_of_day_starts_there_and_moves_with_the_wall() -> None:
+    wall = FixedClock(datetime(2026, 11, 24, 22, 40, tzinfo=UTC))  # 06:40 CST: market closed
+    clock = AsOfClock(date(2025, 7, 1), wall, at=time(10, 0))  # 10:00 CST = 02:00 UTC
+    assert clock.now() == datetime(2025, 7, 1, 2, 0, tzinfo=UTC)
+    wall.advance(timedelta(seconds=90))
+    assert clock.now() == datetime(2025, 7, 1, 2, 1, 30, tzinfo=UTC)

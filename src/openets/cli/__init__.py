@@ -7,7 +7,7 @@ Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
-from datetime import date
+from datetime import date, datetime, time
 from typing import NoReturn
 
 import typer
@@ -71,7 +71,10 @@ def root(
         None,
         "--as-of",
         envvar="OPENETS_AS_OF",
-        help="Business date (YYYY-MM-DD, CST) for this run: replay a past year, test a deadline.",
+        help=(
+            "Business date (YYYY-MM-DD, CST) for this run: replay a past year, test a "
+            "deadline; YYYY-MM-DDTHH:MM also sets the time of day it starts at (CST)."
+        ),
         show_default=False,
     ),
     version: bool = typer.Option(
@@ -79,17 +82,25 @@ def root(
     ),
 ) -> None:
     """OpenETS command line; one sub-command group per capability."""
-    ctx.obj = CliState(db_url, _business_date(as_of))
+    ctx.obj = CliState(db_url, *_business_date(as_of))
 
 
-def _business_date(text: str | None) -> date | None:
+def _business_date(text: str | None) -> tuple[date | None, time | None]:
+    """``--as-of``: a CST business date, optionally with the time of day the run starts at."""
     if text is None or not text.strip():
-        return None
+        return None, None
+    text = text.strip()
     try:
-        return date.fromisoformat(text.strip())
+        if "T" in text or " " in text:
+            instant = datetime.fromisoformat(text.replace(" ", "T"))
+            if instant.tzinfo is not None:
+                raise ValueError("a time zone")
+            return instant.date(), instant.time()
+        return date.fromisoformat(text), None
     except ValueError:
         raise typer.BadParameter(
-            f"{text!r} is not a date (YYYY-MM-DD)", param_hint="--as-of"
+            f"{text!r} is not a date (YYYY-MM-DD) or a CST date and time (YYYY-MM-DDTHH:MM)",
+            param_hint="--as-of",
         ) from None
 
 

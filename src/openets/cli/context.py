@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 import typer
@@ -23,11 +23,13 @@ class CliState:
     database_url: str | None
     #: business date of this run (``--as-of``); None means today
     as_of: date | None = None
+    #: the CST time of day the run starts at (``--as-of DATE'T'HH:MM``); None: the wall's
+    as_of_time: time | None = None
     _app: App | None = field(default=None, repr=False)
 
     def app(self) -> App:
         if self._app is None:
-            clock = AsOfClock(self.as_of) if self.as_of is not None else None
+            clock = AsOfClock(self.as_of, at=self.as_of_time) if self.as_of is not None else None
             self._app = bootstrap(self.database_url, clock=clock)
             _opened.append(self._app)
         return self._app
