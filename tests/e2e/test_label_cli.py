@@ -41,7 +41,6 @@ def test_footprint_contract_exact(cli_at: Callable[[str], Any], files: Path) -> 
             "materials": "1050.0000",
             "energy": "7128.7500",
             "transport": "37.0980",
-            "processes": "0.0000",
         },
     }
     assert [line["factor_source"] for line in out["lines"]][:2] == ["given", "given"]

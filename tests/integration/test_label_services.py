@@ -73,10 +73,45 @@ def test_online_verification_names_the_tampered_field(app: App) -> None:
         "tampered field per_unit_kgco2e: it differs from the registry's record",
     )
     assert problems[0].startswith("bad signature")
-    unknown = {**document, "id": "GDCL-2025-000099"}
+    foreign = {
+        **document,
+        "id": "GDCL-2025-000099",
+        "verification_url": "http://127.0.0.1:8000/labels/GDCL-2025-000099",
+    }
     assert "unknown certificate: the registry has issued no label GDCL-2025-000099" in (
-        services.verify(app, unknown).problems
+        services.verify(app, foreign).problems
     )
+
+
+@pytest.mark.parametrize("other_id", ["GDCL-2025-000099", "GDCL-2025-000002"])
+def test_a_changed_id_is_named_as_the_tampered_field(app: App, other_id: str) -> None:
+    # the signed verification URL still names the original; another issued label (000002)
+    # must not be mistaken for the record: the signature picks the original
+    document = issue(app).label.document
+    issue(app)
+    problems = services.verify(app, {**document, "id": other_id}).problems
+    assert problems[0].startswith("bad signature")
+    assert problems[1:] == ("tampered field id: it differs from the registry's record",)
+
+
+def test_an_exported_revoked_certificate_is_not_recognised(app: App) -> None:
+    label = issue(app).label
+    services.revoke(app, label.id, "withdrawn", by=REGULATOR)
+    exported = services.export_hk(app, label.id)
+    with pytest.raises(RuleViolation, match=f"certificate {label.id} is revoked in its scheme"):
+        services.import_foreign(app, exported, by=REGULATOR)
+    assert [stored.id for stored in services.list_labels(app)] == [label.id]
+
+
+def test_an_exported_valid_certificate_is_imported_as_recognised(app: App) -> None:
+    label = issue(app).label
+    imported = services.import_foreign(app, services.export_hk(app, label.id), by=REGULATOR)
+    assert (imported.id, imported.origin, imported.product) == (
+        f"EXT-{label.id}",
+        "imported",
+        "Tile",
+    )
+    assert label_status(imported, date(2025, 7, 1)) == "recognised"
 
 
 def test_revocation_is_recorded_and_shown(app: App, clock: FixedClock) -> None:

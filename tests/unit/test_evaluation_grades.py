@@ -132,3 +132,21 @@ def test_bad_evaluation_input() -> None:
         evaluate_enterprise(None, {"enterprise": "B", "entity": "X"})
     with pytest.raises(InvalidInput, match="unknown evaluation config"):
         evaluate_enterprise(None, {"enterprise": "B", "config": "nope"})
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # an intensity without a benchmark used to be dropped silently (0 points)
+        ({"emission_intensity": "1.2"}, "give benchmark, or emission_intensity_ratio"),
+        # 35 (percent) used to reach the 0.5 level: 100 points
+        ({"renewable_share": 35}, "renewable_share is a fraction from 0 to 1"),
+        ({"offsets_share": "-0.1"}, "offsets_share is a fraction from 0 to 1"),
+        ({"management_practices": -3}, "management_practices must not be negative"),
+    ],
+)
+def test_values_that_would_be_scored_wrongly_are_refused(
+    change: dict[str, object], message: str
+) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        evaluate_enterprise(None, {"enterprise": "B", **change})

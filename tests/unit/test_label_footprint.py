@@ -35,11 +35,10 @@ def test_hand_worked_footprint_with_default_grid_and_truck_factors() -> None:
     view = footprint_view(compute(tile()))
     assert view["per_unit_kgco2e"] == "7.7196"
     assert view["total_kgco2e"] == "7719.5980"
-    assert view["by_stage"] == {
+    assert view["by_stage"] == {  # exactly the contract's three stages: no process line
         "materials": "1050.0000",
         "energy": "6632.5000",
         "transport": "37.0980",
-        "processes": "0.0000",
     }
     assert [(line["name"], line["factor"], line["factor_version"]) for line in view["lines"]] == [
         ("steel", "2.1", None),
@@ -152,6 +151,65 @@ def test_cradle_to_grave_adds_use_and_end_of_life() -> None:
     )
     view = footprint_view(compute(data))
     assert view["total_kgco2e"] == "7730.0980"
-    assert list(view["by_stage"]) == [
-        "materials", "energy", "transport", "processes", "distribution", "use", "end_of_life",
-    ]  # fmt: skip
+    assert view["by_stage"] == {  # the contract's three, then the stages that have lines
+        "materials": "1050.0000",
+        "energy": "6632.5000",
+        "transport": "37.0980",
+        "use": "10.0000",
+        "end_of_life": "0.5000",
+    }
+
+
+def test_a_process_line_adds_the_processes_stage() -> None:
+    # electrode 6000 kg × 3.66 = 21960; gate 7719.598 + 21960 = 29679.598; per piece 29.6796
+    data = tile(processes=[{"name": "electrode", "quantity": 6000, "unit": "kg", "factor": 3.66}])
+    view = footprint_view(compute(data))
+    assert view["by_stage"] == {
+        "materials": "1050.0000",
+        "energy": "6632.5000",
+        "transport": "37.0980",
+        "processes": "21960.0000",
+    }
+    assert view["per_unit_kgco2e"] == "29.6796"
+
+
+def test_factor_sources_list_every_source_of_a_version() -> None:
+    # steel, aluminium and truck come from one table version, each with its own source
+    materials = [
+        {"name": "steel", "quantity": 1, "unit": "kg"},
+        {"name": "aluminium", "quantity": 1, "unit": "kg"},
+    ]
+    view = footprint_view(compute(tile(materials=materials)))
+    by_version = [(s["version"], s["source"].split(",")[0]) for s in view["factor_sources"]]
+    assert by_version == [
+        ("grid-2023-national-average", "MEE and NBS"),
+        ("label-defaults-v1", "Defra/DECC"),
+        ("label-defaults-v1", "International Aluminium Institute"),
+        ("label-defaults-v1", "World Steel Association"),
+    ]
+
+
+def test_a_misspelt_factor_is_refused_not_replaced_by_the_default() -> None:
+    data = tile(materials=[{"name": "steel", "quantity": 1, "unit": "kg", "factr": 2.5}])
+    with pytest.raises(
+        InvalidInput, match=r"materials line 1 \(steel\): unknown field\(s\): factr"
+    ):
+        compute(data)
+
+
+@pytest.mark.parametrize("value", [D("1e400"), D("1e15"), D("-1e20"), D("1e-16")])
+def test_out_of_range_numbers_are_refused_on_one_line(value: Decimal) -> None:
+    data = tile(materials=[{"name": "x", "quantity": 1, "unit": "kg", "factor": value}])
+    with pytest.raises(InvalidInput, match="between 1e-15 and 1e15"):
+        compute(data)
+
+
+def test_large_but_allowed_figures_are_exact() -> None:
+    # 999999999999999 kg × 999999999999999 = 999999999999998000000000000001 (exact, 30 digits)
+    big = D("999999999999999")
+    data = tile(
+        materials=[{"name": "x", "quantity": big, "unit": "kg", "factor": big}],
+        energy=[], transport=[], output=1,
+    )  # fmt: skip
+    view = footprint_view(compute(data))
+    assert view["total_kgco2e"] == "999999999999998000000000000001.0000"

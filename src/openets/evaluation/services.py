@@ -58,9 +58,25 @@ def _four(value: Decimal) -> str:
     return f"{value.quantize(Decimal('0.0001'), rounding=ROUND_HALF_UP):f}"
 
 
+#: Inputs that are fractions (0.35 is 35 %): a percentage given by mistake would score full.
+_FRACTIONS = ("renewable_share", "offsets_share")
+#: Inputs that cannot be negative.
+_NON_NEGATIVE = (
+    "energy_management", "management_practices", "emission_intensity", "benchmark",
+    "emission_intensity_ratio",
+)  # fmt: skip
+
+
 def _optional(data: Mapping[str, Any], key: str) -> Decimal | None:
     value = data.get(key)
-    return None if value is None else number(value, key)
+    if value is None:
+        return None
+    result = number(value, key)
+    if key in _FRACTIONS and not 0 <= result <= 1:
+        raise InvalidInput(f"evaluation: {key} is a fraction from 0 to 1 (0.35 for 35%)")
+    if key in _NON_NEGATIVE and result < 0:
+        raise InvalidInput(f"evaluation: {key} must not be negative")
+    return result
 
 
 def evaluate_enterprise(app: App | None, data: Any, *, by: Actor = OPERATOR) -> Evaluation:
@@ -93,6 +109,13 @@ def evaluate_enterprise(app: App | None, data: Any, *, by: Actor = OPERATOR) -> 
         benchmark = benchmark if benchmark is not None else fed.benchmark
         if values["reduction_trend"] is None:
             values["reduction_trend"] = fed.trend
+    if ratio is None and intensity is not None and benchmark is None:
+        if data.get("emission_intensity") is not None:
+            raise InvalidInput(
+                "evaluation: emission_intensity is scored against the sector's benchmark: "
+                "give benchmark, or emission_intensity_ratio"
+            )
+        notes.append("no sector benchmark: the emission intensity is not scored")
     if ratio is None and intensity is not None and benchmark is not None:
         if benchmark <= 0:
             raise InvalidInput("evaluation: benchmark must be > 0")

@@ -21,7 +21,7 @@ footprint) are rounded **half-up to 4 decimal places** of kgCO2e, each from the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from enum import StrEnum
@@ -49,6 +49,10 @@ __all__ = [
 PLACES = Decimal("0.0001")
 ROUNDING_NOTE = "kgCO2e rounded half-up to 4 decimal places, each from the exact value"
 _DIVISION = Context(prec=34)
+#: Products of bounded inputs stay exact in this context, and quantize to 4 places in it.
+_WIDE = Context(prec=80)
+#: The largest magnitude of an input number (quantity, factor, output, allocation amount).
+MAX_NUMBER = Decimal(10) ** 15
 _MAX_LINES = 1000
 
 
@@ -71,6 +75,8 @@ class Boundary(StrEnum):
 
 _GATE_STAGES = (Stage.MATERIALS, Stage.ENERGY, Stage.TRANSPORT, Stage.PROCESSES)
 _GRAVE_STAGES = (Stage.DISTRIBUTION, Stage.USE, Stage.END_OF_LIFE)
+#: The stages ``by_stage`` always shows (the CLI contract); others only when they have lines.
+_CONTRACT_STAGES = (Stage.MATERIALS, Stage.ENERGY, Stage.TRANSPORT)
 
 
 class AllocationMethod(StrEnum):
@@ -150,22 +156,36 @@ class Footprint:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.kgco2e for line in self.lines), Decimal(0))
+        return _exact_sum(line.kgco2e for line in self.lines)
 
     @property
     def per_unit(self) -> Decimal:
         return _DIVISION.divide(self.total, self.request.output)
 
     def by_stage(self) -> dict[Stage, Decimal]:
-        sums = {stage: Decimal(0) for stage in self.stages}
+        """kgCO2e by stage: materials, energy and transport always (the CLI contract's keys),
+        any other stage of the boundary only when it has lines."""
+        present = {line.stage for line in self.lines}
+        sums = {
+            stage: Decimal(0)
+            for stage in self.stages
+            if stage in _CONTRACT_STAGES or stage in present
+        }
         for line in self.lines:
-            sums[line.stage] += line.kgco2e
+            sums[line.stage] = _WIDE.add(sums[line.stage], line.kgco2e)
         return sums
+
+
+def _exact_sum(values: Iterable[Decimal]) -> Decimal:
+    total = Decimal(0)
+    for value in values:
+        total = _WIDE.add(total, value)
+    return total
 
 
 def reported(value: Decimal) -> str:
     """A kgCO2e figure as reported: half-up to 4 decimal places, as plain text."""
-    return f"{value.quantize(PLACES, rounding=ROUND_HALF_UP):f}"
+    return f"{value.quantize(PLACES, rounding=ROUND_HALF_UP, context=_WIDE):f}"
 
 
 def compute_footprint(request: FootprintRequest, table: LabelFactorTable) -> Footprint:
@@ -196,7 +216,7 @@ def compute_footprint(request: FootprintRequest, table: LabelFactorTable) -> Foo
                 factor=factor,
                 factor_source=source,
                 factor_version=version,
-                kgco2e=line.quantity * factor * share,
+                kgco2e=_WIDE.multiply(_WIDE.multiply(line.quantity, factor), share),
             )
         )
     return Footprint(request, year, tuple(lines), share)
@@ -219,10 +239,13 @@ def footprint_view(footprint: Footprint) -> dict[str, Any]:
     """The JSON document of a footprint (the CLI's ``--json`` and the API's answer)."""
     request = footprint.request
     allocation = request.allocation
-    sources: dict[str, str] = {}
-    for line in footprint.lines:
-        if line.factor_version is not None:
-            sources.setdefault(line.factor_version, line.factor_source)
+    sources = sorted(
+        {
+            (line.factor_version, line.factor_source)
+            for line in footprint.lines
+            if line.factor_version is not None
+        }
+    )
     return {
         "product": request.product,
         "declared_unit": request.declared_unit,
@@ -255,9 +278,7 @@ def footprint_view(footprint: Footprint) -> dict[str, Any]:
             ],
             "share": f"{footprint.share.quantize(Decimal('0.000001'), ROUND_HALF_UP):f}",
         },
-        "factor_sources": [
-            {"version": version, "source": source} for version, source in sorted(sources.items())
-        ],
+        "factor_sources": [{"version": version, "source": source} for version, source in sources],
         "rounding": ROUNDING_NOTE,
     }
 
@@ -318,14 +339,24 @@ def parse_footprint_request(data: Any) -> FootprintRequest:
 
 
 _NAME_KEY = {Stage.ENERGY: "item", Stage.TRANSPORT: "mode"}
+_LINE_KEYS = {"quantity", "unit", "factor", "source"}
 
 
 def _line(stage: Stage, entry: Any, n: int) -> InputLine:
     where = f"{stage.value} line {n}"
     if not isinstance(entry, Mapping):
         raise InvalidInput(f"{where}: must be an object")
-    name = _text(entry, _NAME_KEY.get(stage, "name"), where)
+    name_key = _NAME_KEY.get(stage, "name")
+    name = _text(entry, name_key, where)
     where = f"{stage.value} line {n} ({name})"
+    allowed = (
+        {name_key, "tonne_km", "factor", "source"}
+        if stage is Stage.TRANSPORT
+        else {name_key, *_LINE_KEYS}
+    )
+    unknown = sorted(set(entry) - allowed)
+    if unknown:  # a misspelt "factor" must not fall back silently to the default
+        raise InvalidInput(f"{where}: unknown field(s): {', '.join(map(str, unknown))}")
     if stage is Stage.TRANSPORT:
         quantity, unit = number(entry.get("tonne_km"), f"{where}: tonne_km"), "tonne_km"
     else:
@@ -381,6 +412,8 @@ def number(value: Any, where: str) -> Decimal:
         raise InvalidInput(f"{where} must be a number, not {value!r}") from None
     if not result.is_finite():
         raise InvalidInput(f"{where} must be a finite number")
+    if abs(result) >= MAX_NUMBER or (result != 0 and abs(result) < Decimal("1e-15")):
+        raise InvalidInput(f"{where} must be between 1e-15 and 1e15 in magnitude (or 0)")
     return result
 
 

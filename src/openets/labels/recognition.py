@@ -109,7 +109,8 @@ class ForeignCertificate:
 def parse_foreign(document: Any, on: date) -> ForeignCertificate:
     """A recognised foreign certificate from its exchange document, checked on day ``on``.
 
-    Refused (:class:`RuleViolation`) when its scheme is not recognised or it has expired;
+    Refused (:class:`RuleViolation`) when its scheme is not recognised, it has expired, or its
+    ``status`` (as exported) is other than ``valid``;
     :class:`InvalidInput` when a field is missing or malformed.
     """
     if not isinstance(document, Mapping):
@@ -133,6 +134,12 @@ def parse_foreign(document: Any, on: date) -> ForeignCertificate:
             dates[name] = date.fromisoformat(str(document[name]))
         except ValueError:
             raise InvalidInput(f"{name} is not a date (YYYY-MM-DD)") from None
+    status = document.get("status")
+    if status is not None and status != "valid":
+        raise RuleViolation(
+            f"certificate {certificate_no} is {status} in its scheme: "
+            "only a certificate still valid can be recognised"
+        )
     if dates["expiry_date"] < on:
         raise RuleViolation(
             f"certificate {certificate_no} expired on {dates['expiry_date'].isoformat()}: "

@@ -334,9 +334,8 @@ def verify(app: App, document: Any) -> Verification:
     on = _today(app)
     key = _ensure_key(app)
     problems = check_certificate(certificate, load_public_pem(key.public_pem), on)
-    with app.reading() as connection:
-        stored = LabelStore(connection).label(certificate.id)
-    if stored is None or stored.origin != "issued":
+    stored = _record_of(app, certificate)
+    if stored is None:
         problems.append(f"unknown certificate: the registry has issued no label {certificate.id}")
     else:
         record = Certificate.from_document(stored.document)
@@ -350,6 +349,22 @@ def verify(app: App, document: Any) -> Verification:
     # the offline "bad signature" and the named fields say the same thing twice when the
     # registry knows which field changed; keep both: the first is what anyone can check
     return Verification(certificate.id, tuple(problems), on, online=True)
+
+
+def _record_of(app: App, certificate: Certificate) -> StoredLabel | None:
+    """The registry's record a certificate claims to be: the label of its ``id``, or (when the
+    ``id`` was changed) of the id its signed verification URL ends with, preferring the one
+    whose signature it carries."""
+    url = str(certificate.fields["verification_url"])
+    candidates = dict.fromkeys([certificate.id, url.rstrip("/").rsplit("/", 1)[-1]])
+    with app.reading() as connection:
+        store = LabelStore(connection)
+        found = [store.label(label_id) for label_id in candidates if label_id]
+    issued = [label for label in found if label is not None and label.origin == "issued"]
+    for label in issued:
+        if label.document.get("signature") == certificate.signature:
+            return label
+    return issued[0] if issued else None
 
 
 # --- revoke ---------------------------------------------------------------------------------
