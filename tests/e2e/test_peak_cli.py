@@ -3,6 +3,7 @@ shipped OWID file too, and the stored-region commands on SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from decimal import Decimal
 from importlib import resources
@@ -83,6 +84,16 @@ def test_detect_prints_the_contract_json(files: tuple[Cli, Path]) -> None:
     assert "peaked" in cli.ok("peak", "detect", str(path))
 
 
+def test_detect_says_which_regions_had_no_value(files: tuple[Cli, Path]) -> None:
+    cli, tmp = files
+    path = tmp / "gaps.csv"
+    path.write_text("region,year,co2\nA,2000,1\nE[1],2000,\nE[1],2001,\n", encoding="utf-8")
+    code, out, err = cli.run("peak", "detect", str(path), "--json")
+    assert code == 0
+    assert [entry["region"] for entry in json.loads(out)["regions"]] == ["A"]
+    assert err == "note: 1 region(s) without any co2 value left out: E[1]\n"
+
+
 def test_detect_reads_the_owid_file_with_its_country_column(files: tuple[Cli, Path]) -> None:
     cli, _ = files
     got = cli.json("peak", "detect", OWID, "--region-column", "country")
@@ -150,6 +161,10 @@ def test_decompose_prints_effects_adding_up_to_the_change(files: tuple[Cli, Path
     assert "same" not in cli.fails(
         2, "peak", "decompose", str(path), "--from", "2015", "--to", "2015"
     )
+    zero = tmp / "zero.csv"
+    zero.write_text(KAYA.replace("K,2015,1000,", "K,2015,0,"), encoding="utf-8")
+    err = cli.fails(2, "peak", "decompose", str(zero), "--from", "2015", "--to", "2020")
+    assert "region K: year 2015: co2 must be a positive number for LMDI, got 0.0" in err
 
 
 def test_decompose_works_on_the_owid_file(files: tuple[Cli, Path]) -> None:

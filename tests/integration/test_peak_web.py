@@ -109,6 +109,13 @@ def test_a_pilot_page_has_its_four_charts(client: TestClient) -> None:
     assert client.get("/peak/NOPE").status_code == 404
     park = client.get("/peak/ZQ").text  # no statistics: no decomposition, no projection
     assert "Needs emissions, population, GDP and energy in two years." in park
+    # a region without any emissions says so (not "No regions yet.")
+    empty = client.get("/peak/UK")
+    assert empty.status_code == 200
+    assert '<p class="muted" id="series-none">No emissions recorded yet.</p>' in empty.text
+    assert "No regions yet." not in empty.text
+    zh = client.get("/peak/UK?lang=zh").text
+    assert '<p class="muted" id="series-none">尚无排放数据。</p>' in zh
 
 
 def test_the_scorecard_ranks_the_pilots(client: TestClient) -> None:

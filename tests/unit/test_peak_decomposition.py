@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openets.errors import InvalidInput
-from openets.peak.decomposition import KayaYear, decompose, log_mean, rounded
+from openets.peak.decomposition import FACTORS, KayaYear, decompose, log_mean, rounded
 
 
 def test_lmdi_against_a_hand_worked_example() -> None:
@@ -68,6 +68,17 @@ def test_log_mean_of_equal_values_is_the_value() -> None:
     no_change = decompose(KayaYear(2000, 10, 2, 8, 4), KayaYear(2001, 10, 2, 8, 4))
     assert no_change.change == 0
     assert all(value == 0 for value in no_change.effects.values())
+
+
+def test_log_mean_of_values_one_unit_of_the_last_digit_apart() -> None:
+    # ln(1e6) and ln(1e6 + 1 ulp) are the same float: the plain formula divides by zero.
+    # L(a, b) lies between a and b, so it is one of the two (both print as 1e6).
+    a, b = 1e6, math.nextafter(1e6, 2e6)
+    assert log_mean(b, a) in (a, b)
+    assert log_mean(a, b) in (a, b)
+    result = decompose(KayaYear(2000, a, 2, 8, 4), KayaYear(2001, b, 2, 8, 4))
+    assert result.effects["population"] == 0.0
+    assert rounded(result) == (Decimal("0.000000"), dict.fromkeys(FACTORS, Decimal("0.000000")))
 
 
 def test_non_positive_values_are_refused() -> None:

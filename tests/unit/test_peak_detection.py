@@ -2,11 +2,12 @@
 spike, ties for the maximum, missing years; the NumPy path against the plain one.
 
 Unless a test says otherwise the rule is RULE: peaked when the peak year is at least 3 years
-before the last year and both of the last two values are at least 5% below the robust peak
-level M; plateau when every robust level of the last 3 years is within 2% of M. The robust
-level of a year is the median of it and its neighbours (first year: the lower of the first
-two; last year: its own value); the peak year is, among the years at level M and their
-neighbours, the one with the highest value (the latest on a tie).
+before the last year and both the last value and the robust level of the year before it are
+at least 5% below the robust peak level M; plateau when every robust level of the last 3
+years is within 2% of M. The robust level of a year is the median of it and its neighbours
+(first year: the lower of the first two; last year: its own value); the peak year is, among
+the years at level M and their neighbours, the one with the highest value (the latest on a
+tie).
 """
 
 from __future__ import annotations
@@ -125,6 +126,26 @@ def test_the_decline_must_hold_in_both_last_years() -> None:
     assert detect(years(2000, 11), values, RULE).status is PeakStatus.NOT_PEAKED
 
 
+def test_a_one_year_spike_in_the_year_before_the_last_does_not_hide_a_peak() -> None:
+    values = [10, 12, 14, 16, 18, 20, 19, 18, 17, 30, 15]  # 2009 spikes to 30
+    # levels 10 12 14 16 18 | 19 19 | 18 18 17 15: M = 19, the highest value near it is 20
+    # (2005); 2010 - 2005 = 5 ≥ 3; the last value 15 and 2009's level median(17, 30, 15) =
+    # 17 are both ≤ 0.95 × 19 = 18.05: peaked (the raw 30 of 2009 does not count)
+    found = detect(years(2000, 11), values, RULE)
+    assert found == PeakFinding(PeakStatus.PEAKED, 2005, 20.0, 2010, 15.0, 25.0, 19.0)
+
+
+def test_the_decline_of_a_net_sink_is_positive_when_its_emissions_fall() -> None:
+    # net removals growing: -3 in 2000 down to -10 in 2003. Levels -5 -5 -6 -10: M = -5,
+    # the highest value near it is -3 (2000). Decline (-3 - -10) / |-3| = 233.33%; a peak
+    # needs M > 0: not peaked; the levels leave the 2% band: no plateau
+    found = detect(years(2000, 4), [-3, -5, -6, -10], RULE)
+    assert (found.status, found.peak_year, found.peak_value, found.peak_level) == (
+        PeakStatus.NOT_PEAKED, 2000, -3.0, -5.0,
+    )  # fmt: skip
+    assert found.decline_from_peak_pct == pytest.approx(700 / 3, rel=1e-15)
+
+
 def test_bad_input_is_refused() -> None:
     with pytest.raises(InvalidInput, match="appears twice"):
         detect([2000, 2000], [1.0, 2.0])
@@ -148,6 +169,8 @@ HAND_MADE = {
     "dip": (years(2000, 12), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 18]),
     "spike": (years(2000, 10), [10, 11, 12, 13, 30, 14, 15, 15.5, 16, 16.5]),
     "tie": (years(2000, 8), [10, 15, 20, 20, 18, 17, 16, 15]),
+    "late_spike": (years(2000, 11), [10, 12, 14, 16, 18, 20, 19, 18, 17, 30, 15]),
+    "sink": (years(2000, 4), [-3, -5, -6, -10]),
 }
 
 

@@ -71,7 +71,8 @@ MIN_YEARS = typer.Option(
 MIN_DECLINE = typer.Option(
     _DEFAULT_RULE.min_decline_pct,
     "--min-decline-pct",
-    help="How far (percent) both of the last two values must be below the peak level.",
+    help="How far (percent) the last value and the smoothed value of the year before must "
+    "be below the peak level.",
 )
 PLATEAU = typer.Option(
     _DEFAULT_RULE.plateau_pct,
@@ -99,6 +100,14 @@ def detect_file(
     columns = read_columns(file, region_column, [value_column])
     table = detect_many(columns.regions, columns.years, columns.numbers[value_column], rule)
     findings = [(label, table.finding(i)) for i, label in enumerate(table.labels)]
+    empty = sorted({*columns.regions} - {*table.labels})
+    if empty:
+        err_console.print(
+            f"note: {len(empty)} region(s) without any {value_column} value left out: "
+            f"{', '.join(empty)}",
+            highlight=False,
+            markup=False,
+        )
     view = detection_view(findings, rule)
     if as_json:
         print_json(view)
@@ -113,7 +122,8 @@ def detect_file(
     console.print(out)
     console.print(
         f"rule: peak at least {rule.min_years_after} years before the last year, last two "
-        f"values ≥ {rule.min_decline_pct}% below it; plateau within {rule.plateau_pct}%",
+        f"(smoothed) values ≥ {rule.min_decline_pct}% below it; plateau within "
+        f"{rule.plateau_pct}%",
         highlight=False,
     )
 
@@ -151,7 +161,11 @@ def decompose_file(
     for region in sorted(years):
         pair = years[region]
         if start in pair and end in pair and region not in incomplete:
-            entries.append(decomposition_entry(region, decompose(pair[start], pair[end])))
+            try:
+                result = decompose(pair[start], pair[end])
+            except InvalidInput as error:
+                raise InvalidInput(f"{file}: region {region}: {error.message}") from None
+            entries.append(decomposition_entry(region, result))
     if not entries:
         raise InvalidInput(f"no region of {file} has all four values in both {start} and {end}")
     skipped = len({*columns.regions}) - len(entries)

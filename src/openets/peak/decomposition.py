@@ -74,11 +74,17 @@ class Decomposition:
 
 
 def log_mean(a: float, b: float) -> float:
-    """The logarithmic mean L(a, b) = (a - b) / (ln a - ln b), L(a, a) = a; a, b > 0."""
+    """The logarithmic mean L(a, b) = (a - b) / (ln a - ln b), L(a, a) = a; a, b > 0.
+
+    For a and b within a factor 2 of each other ``ln a - ln b`` is computed as
+    ``log1p((a - b) / b)`` (``a - b`` is then exact): two nearly equal values, a few units of
+    the last digit apart, have equal logarithms in float, which would divide by zero."""
     if a <= 0 or b <= 0:
         raise InvalidInput("the logarithmic mean needs positive values")
     if a == b:
         return a
+    if 0.5 < a / b < 2.0:
+        return (a - b) / math.log1p((a - b) / b)
     return (a - b) / (math.log(a) - math.log(b))
 
 

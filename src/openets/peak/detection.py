@@ -14,15 +14,17 @@ three parameters in :class:`PeakRule`:
    latest on a tie: a decline counts from the last time the maximum was reached).
    ``peak_value`` is the reported value of that year.
 4. **peaked**: the peak year is at least ``min_years_after`` years before the last year, and
-   the last *two* values are both at least ``min_decline_pct`` % below ``M`` (so a one-year
-   dip in the last year does not confirm a decline).
+   both the last value and the robust level of the year before it are at least
+   ``min_decline_pct`` % below ``M`` (so a one-year dip in the last year does not confirm a
+   decline, and a one-year spike in the year before does not hide one).
 5. **plateau**: not peaked, the series spans at least ``min_years_after`` years, and every
    robust level of the last ``min_years_after`` years (``last_year - min_years_after`` to
    ``last_year``) is within ``plateau_pct`` % of ``M``.
 6. **not_peaked** otherwise (also a series too short to show either).
 
 ``decline_from_peak_pct`` is reported from the reported values:
-``(peak_value - last_value) / peak_value × 100``.
+``(peak_value - last_value) / |peak_value| × 100`` (positive when emissions fell, also for a
+net sink whose peak is negative; 0 when the peak value is 0).
 
 :func:`detect` works on one series in plain Python (the reference); :func:`detect_many` does
 the same for many series at once with NumPy (the benchmark compares the two).
@@ -86,7 +88,7 @@ class PeakFinding:
     peak_value: float
     last_year: int
     last_value: float
-    #: (peak_value - last_value) / peak_value × 100, from the reported values
+    #: (peak_value - last_value) / |peak_value| × 100, from the reported values
     decline_from_peak_pct: float
     #: the robust peak level M the status was decided on
     peak_level: float
@@ -119,7 +121,7 @@ def robust_levels(values: Sequence[float]) -> list[float]:
 
 
 def _pct(peak: float, value: float) -> float:
-    return (peak - value) / peak * 100 if peak != 0 else 0.0
+    return (peak - value) / abs(peak) * 100 if peak != 0 else 0.0
 
 
 def detect(
@@ -134,7 +136,9 @@ def detect(
     near = {j for k in at_top for j in (k - 1, k, k + 1) if 0 <= j < len(xs)}
     peak = max(near, key=lambda k: (xs[k], ys[k]))
     last = len(xs) - 1
-    recent = max(xs[-2:])
+    # the last value and the level of the year before it (a one-year spike there is
+    # smoothed away, a dip in the last year is not)
+    recent = max(xs[-1], levels[-2]) if len(xs) > 1 else xs[-1]
     n = rule.min_years_after
     peaked = (
         ys[last] - ys[peak] >= n and top > 0 and recent <= top * (1 - rule.min_decline_pct / 100)
@@ -254,7 +258,7 @@ def detect_many(
 
     first_year, last_year = y[starts], y[ends]
     last_value = x[ends]
-    two = np.maximum(x[ends], x[np.maximum(ends - 1, starts)])
+    two = np.maximum(x[ends], levels[np.maximum(ends - 1, starts)])
     n = rule.min_years_after
     peaked = (
         (last_year - y[peak] >= n) & (top > 0) & (two <= top * (1 - rule.min_decline_pct / 100))
@@ -266,7 +270,9 @@ def detect_many(
     code = np.where(peaked, 2, np.where(plateau, 1, 0))
     peak_value = x[peak]
     with np.errstate(divide="ignore", invalid="ignore"):
-        decline = np.where(peak_value != 0, (peak_value - last_value) / peak_value * 100, 0.0)
+        decline = np.where(
+            peak_value != 0, (peak_value - last_value) / np.abs(peak_value) * 100, 0.0
+        )
     return PeakTable(
         tuple(str(u) for u in uniques),
         tuple(_STATUSES[c] for c in code.tolist()),
