@@ -101,3 +101,24 @@ def test_issue_verify_revoke_export(app: App, cli_at: Callable[[str], Any], file
     }))  # fmt: skip
     assert cli.json("label", "import", str(foreign))["status"] == "recognised"
     assert cli.fails(3, "label", "show", "NOPE").startswith("error: carbon label 'NOPE'")
+
+
+def test_issue_as_in_the_contract_needs_no_verifier_option(
+    app: App, cli_at: Callable[[str], Any], files: Path
+) -> None:
+    cli = cli_at(app.engine.url.render_as_string(hide_password=False))
+    certificate = cli.json(
+        "label", "issue", str(files / "fp.json"), "--company", "Foshan Tiles",
+        "--valid-until", "2099-12-31",
+    )  # fmt: skip
+    assert certificate["verifier"] == "registry operator"  # the issuer itself
+    named = json.loads((files / "fp.json").read_text()) | {"verifier": "CQC Guangzhou"}
+    (files / "named.json").write_text(json.dumps(named))
+    certificate = cli.json(
+        "label", "issue", str(files / "named.json"), "--company", "Foshan Tiles",
+        "--valid-until", "2099-12-31",
+    )  # fmt: skip
+    assert certificate["verifier"] == "CQC Guangzhou"  # the footprint file's verifier
+    cert = files / "cert.json"
+    cert.write_text(json.dumps(certificate))
+    assert cli.ok("label", "verify", str(cert)).strip().endswith(": valid (online)")

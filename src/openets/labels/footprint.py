@@ -298,6 +298,7 @@ def parse_footprint_request(data: Any) -> FootprintRequest:
         raise InvalidInput("a footprint file is a JSON object")
     known = {
         "product", "declared_unit", "output", "year", "boundary", "allocation",
+        "verifier",  # who verified the data: read when a label is issued, not by the footprint
         *(stage.value for stage in Stage),
     }  # fmt: skip
     unknown = sorted(set(data) - known)

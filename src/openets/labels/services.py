@@ -205,8 +205,9 @@ def issue(
     """Compute the footprint of ``data``, sign a certificate for ``company`` valid from
     ``valid_from`` (default: today) to ``valid_until``, and record it.
 
-    The verifier is the calling verifier user, else ``verifier`` (required for the regulator
-    and the operator). The verification URL is ``<base_url>/labels/<id>``. A retry with the
+    The verifier is the calling verifier user, else ``verifier``, else the footprint file's
+    ``"verifier"``, else the issuer itself (the regulator user, or "registry operator").
+    The verification URL is ``<base_url>/labels/<id>``. A retry with the
     same ``key`` and request returns the first certificate; another request is a Conflict.
     """
     _may_issue(by)
@@ -215,7 +216,11 @@ def issue(
     company = _text(company, "company")
     if isinstance(by, User) and by.role is Role.VERIFIER:
         verifier = by.name
-    verifier = _text(verifier or "", "verifier (the verification body)")
+    if not verifier:
+        # no separate verification body named: the footprint file's, else the issuer itself
+        named = data.get("verifier") if isinstance(data, dict) else None
+        verifier = named if isinstance(named, str) and named.strip() else _issuer(by)
+    verifier = _text(verifier, "verifier (the verification body, --verifier)")
     today = _today(app)
     start = valid_from or today
     if valid_until < start:
@@ -450,3 +455,8 @@ def import_foreign(app: App, document: Mapping[str, Any], *, by: Actor) -> Store
         return label
 
     return app.write_unique(work)
+
+
+def _issuer(by: Actor) -> str:
+    """The issuing body when no verifier is named: the regulator user, or the registry."""
+    return by.name if isinstance(by, User) else "registry operator"
