@@ -174,3 +174,22 @@ def test_as_of_with_a_time_of_day_places_an_order_inside_trading_hours(
     assert placed["order"]["reserved"] == 3_520_000  # 1,000 t × 3,520 fen
     error = cli.fails(2, "--as-of", "2025-07-01T10:00+08:00", "exchange", "book", "GDEA-2025")
     assert "is not a date (YYYY-MM-DD) or a CST date and time (YYYY-MM-DDTHH:MM)" in error
+
+
+def test_registry_supply_of_the_exchange_funds(
+    cli_at: Callable[[str], Cli], tmp_path: Path
+) -> None:
+    cli = cli_at(f"sqlite:///{tmp_path / 'funds.db'}")
+    cli.ok("db", "upgrade")
+    cli.ok("exchange", "member", "add", "MEMBER-01", "--name", "Member One")
+    cli.ok("exchange", "funds", "deposit", "MEMBER-01", "1000.50")
+    cli.ok("exchange", "funds", "withdraw", "MEMBER-01", "0.50")
+    supply = cli.json("registry", "supply", "CNY")
+    # fen: 100,050 deposited, 50 withdrawn (back to the issuance account), 100,000 held
+    assert supply == {
+        "instrument": "CNY",
+        "issued": 100_000,
+        "retired": 0,
+        "cancelled": 0,
+        "outstanding": 100_000,
+    }

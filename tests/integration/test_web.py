@@ -459,3 +459,37 @@ def test_movements_summarise_an_entry(market: App) -> None:
     freeze = services.get_entry(market, 4)
     [frozen] = movements(freeze)
     assert (frozen.quantity, frozen.source, frozen.to) == (100, "", "A1")
+
+
+def test_exchange_funds_show_as_yuan_apart_from_units(client: TestClient, market: App) -> None:
+    # a member deposits ¥1,234,567.89 (123,456,789 fen): the ledger holds it as CNY in fen
+    from openets.exchange import services as exchange
+
+    exchange.add_member(market, "M1", "Member One")
+    exchange.deposit(market, "M1", 123_456_789)
+    html = client.get("/").text
+    assert 'data-instrument="CNY"' not in html  # not a row of the units' supply table
+    assert cells(row_of(html, "data-instrument", "GDEA-2024"))[1:] == ["1,000", "50", "0", "950"]
+    assert chart_options(html, "supply-chart")["xAxis"]["data"] == ["CCER", "GDEA-2024"]
+    assert "Funds held by exchange members (CNY): " in html
+    assert '<span class="num">¥1,234,567.89</span>' in html
+    log_in(client, "reg")
+    account = client.get("/accounts/M1").text
+    assert cells(row_of(account, "data-instrument", "CNY"))[1:] == [
+        "¥1,234,567.89",
+        "¥0.00",
+        "¥1,234,567.89",
+    ]
+    assert 'id="balance-chart"' not in account  # the holdings chart is of tonnes only
+    journal = client.get("/journal").text
+    assert "Funds deposit" in journal
+    assert "¥1,234,567.89" in journal
+    assert "kind.deposit" not in journal
+
+
+def test_amount_formats_fen_as_yuan_and_tonnes_as_tonnes() -> None:
+    from openets.web.routes import amount
+
+    assert amount(123_456_789, "CNY") == "¥1,234,567.89"
+    assert amount(-5, "CNY") == "-¥0.05"
+    assert amount(1_234_567, "GDEA-2024") == "1,234,567"

@@ -24,6 +24,7 @@ from openets.registry.chain import entry_hash, transfer_hash
 from openets.registry.instruments import parse_instrument
 from openets.registry.model import (
     CANCELLATION_ACCOUNT,
+    FUNDS,
     ISSUANCE_ACCOUNT,
     RETIREMENT_ACCOUNT,
     SYSTEM_OWNER,
@@ -393,8 +394,9 @@ def balance(app: App, account_id: str) -> AccountBalance:
 
 
 def supply(app: App, instrument: str) -> Supply:
-    """Issued, retired, cancelled and outstanding units of one instrument."""
-    code = parse_instrument(instrument).code
+    """Issued, retired, cancelled and outstanding units of one instrument (or of the
+    exchange's funds, ``CNY`` in fen: deposited, withdrawn and held)."""
+    code = FUNDS if instrument.strip().upper() == FUNDS else parse_instrument(instrument).code
     return _supplies(app, code).get(code) or Supply(code, 0, 0, 0, 0)
 
 

@@ -49,6 +49,7 @@ from openets.registry import services
 from openets.registry.audit import verify
 from openets.registry.instruments import parse_instrument
 from openets.registry.model import (
+    FUNDS,
     AccountBalance,
     ChainReport,
     JournalEntry,
@@ -127,6 +128,16 @@ def install_web(api: FastAPI) -> None:
 def tonnes(value: int) -> str:
     """Whole tonnes with thousands separators: ``1234567`` -> ``1,234,567``."""
     return f"{int(value):,}"
+
+
+def amount(value: int, instrument: str) -> str:
+    """A position of ``instrument``: tonnes as :func:`tonnes`, the exchange's funds (``CNY``,
+    held in fen) as yuan: ``123456789`` -> ``¥1,234,567.89``."""
+    if instrument != FUNDS:
+        return tonnes(value)
+    sign = "-" if value < 0 else ""
+    yuan, fen = divmod(abs(int(value)), 100)
+    return f"{sign}¥{yuan:,}.{fen:02d}"
 
 
 def cst_text(utc: str) -> str:
@@ -255,6 +266,8 @@ def balance_chart(positions: tuple[PositionView, ...], t: Callable[[str], str]) 
 
 def _family_name(t: Callable[[str], str]) -> Callable[[str], str]:
     def name(code: str) -> str:
+        if code == FUNDS:
+            return t("family.funds")
         try:
             return t(f"family.{parse_instrument(code).family.value}")
         except InvalidInput:
@@ -310,6 +323,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["tonnes"] = tonnes
+    env.filters["amount"] = amount
     env.filters["cst"] = cst_text
     env.globals["version"] = __version__
     env.globals["movements"] = movements
@@ -492,7 +506,10 @@ def overview(request: Request) -> Response:
     application = _openets(request)
     t = translator(_language(request))
     user = _viewer(request)
-    supplies = services.all_supplies(application)
+    # the exchange's funds (fen) are shown apart from units (tonnes): never summed together
+    everything = services.all_supplies(application)
+    supplies = [s for s in everything if s.instrument != FUNDS]
+    funds = next((s for s in everything if s.instrument == FUNDS), None)
     chain = chain_status(application)
     latest = (
         services.journal_page(application, limit=LATEST_ENTRIES)
@@ -501,6 +518,7 @@ def overview(request: Request) -> Response:
     )
     context = {
         "supplies": supplies,
+        "funds": funds,
         "supply_chart": supply_chart(supplies, t),
         "chain": chain,
         "page": latest,
@@ -573,10 +591,11 @@ def account(request: Request, account_id: str, before: str | None = None) -> Res
         return f"/accounts/{quote(account_id, safe='')}?{urlencode({'before': cursor})}"
 
     t = translator(_language(request))
+    units = tuple(p for p in holding.balances if p.instrument != FUNDS)  # the chart is tonnes
     context = {
         "account": holding.account,
         "balances": holding.balances,
-        "balance_chart": balance_chart(holding.balances, t) if holding.balances else None,
+        "balance_chart": balance_chart(units, t) if units else None,
         "page": page,
         "more_url": more_url,
         "show_hashes": False,
