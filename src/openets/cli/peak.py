@@ -20,7 +20,7 @@ from rich.table import Table
 
 from openets.cli.context import console, err_console, get_app, print_json
 from openets.cli.entities import JSON
-from openets.errors import InvalidInput, NotFound
+from openets.errors import InvalidInput
 from openets.mrv.permissions import OPERATOR
 from openets.peak import services
 from openets.peak.decomposition import FACTORS, KayaYear, decompose, rounded
@@ -252,7 +252,7 @@ def _rows(path: Path, needed: tuple[str, ...]) -> Iterator[tuple[int, dict[str, 
             for line, row in enumerate(reader, start=2):
                 yield line, {k.strip(): (v or "").strip() for k, v in row.items() if k}
     except FileNotFoundError:
-        raise NotFound(f"no such file: {path}") from None
+        raise InvalidInput(f"no such file: {path}") from None
 
 
 def _decimal(text: str, where: str) -> Decimal | None:
@@ -468,7 +468,7 @@ def _load_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
-        raise NotFound(f"no such file: {path}") from None
+        raise InvalidInput(f"no such file: {path}") from None
     except tomllib.TOMLDecodeError as error:
         raise InvalidInput(f"{path}: not valid TOML ({error})") from None
 
@@ -532,7 +532,7 @@ def scorecard(
         try:
             chosen = parse_scorecard(config.read_text("utf-8"))
         except FileNotFoundError:
-            raise NotFound(f"no such file: {config}") from None
+            raise InvalidInput(f"no such file: {config}") from None
     used, scores = services.scorecard(get_app(ctx), parse_year(year), chosen)
     view = scorecard_view(used, year, scores)
     if as_json:

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TextIO
 
-from openets.errors import InvalidInput, NotFound
+from openets.errors import InvalidInput
 
 __all__ = ["OWID_FILE", "Columns", "owid_text", "read_columns"]
 
@@ -56,7 +56,7 @@ def _open(path: str | Path) -> Iterator[TextIO]:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             yield handle
     except FileNotFoundError:
-        raise NotFound(f"no such file: {path}") from None
+        raise InvalidInput(f"no such file: {path}") from None
     except IsADirectoryError:
         raise InvalidInput(f"{path} is a directory, not a CSV file") from None
 
