@@ -150,3 +150,15 @@ def test_values_that_would_be_scored_wrongly_are_refused(
 ) -> None:
     with pytest.raises(InvalidInput, match=message):
         evaluate_enterprise(None, {"enterprise": "B", **change})
+
+
+def test_a_computed_ratio_is_shown_to_six_decimals_and_graded_exactly() -> None:
+    data = {
+        "enterprise": "Demo Ceramics",
+        "emission_intensity": 1.2,
+        "benchmark": 1.7,  # 1.2 / 1.7 = 0.70588235294117647…
+    }
+    view = evaluation_view(evaluate_enterprise(None, data))
+    first = view["indicators"][0]
+    assert first["value"] == "0.705882"
+    assert first["reason"].startswith("Emission intensity / sector benchmark: 0.705882 ≤ 0.8")

@@ -113,6 +113,10 @@ class Evaluation:
 
 
 def _plain(value: Decimal) -> str:
+    """A value for people: at most 6 decimals (half up; grading compares the exact value),
+    trailing zeros dropped: ``0.70588235…`` -> ``0.705882``."""
+    if value.as_tuple().exponent < -6:  # type: ignore[operator]
+        value = value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
