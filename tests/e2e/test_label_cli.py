@@ -122,3 +122,19 @@ def test_issue_as_in_the_contract_needs_no_verifier_option(
     cert = files / "cert.json"
     cert.write_text(json.dumps(certificate))
     assert cli.ok("label", "verify", str(cert)).strip().endswith(": valid (online)")
+
+
+def test_the_shipped_example_footprint(cli_at: Callable[[str], Any]) -> None:
+    # materials 18,000 kg steel × 1.91 (default) + 400 kg × 3.5 (given) = 34,380 + 1,400
+    # energy 42.5 MWh × 530.6 (2023 grid) = 22,550.5; 0.6 × 10^4 Nm3 natural gas ×
+    #   389.31 GJ × 0.01532 tC/GJ × 0.99 × 44/12 × 1000 = 12,990.0912 (MRV defaults)
+    # transport 9,200 t·km × 0.12366 + 15,000 t·km × 0.03 = 1,137.672 + 450
+    # total 72,908.2632 kg; per piece 72.9082632 → 72.9083
+    example = Path(__file__).parents[2] / "src/openets/labels/examples/steel-cabinet.json"
+    out = cli_at("sqlite:///unused.db").json("label", "footprint", str(example))
+    assert out["by_stage"] == {
+        "materials": "35780.0000",
+        "energy": "35540.5912",
+        "transport": "1587.6720",
+    }
+    assert (out["total_kgco2e"], out["per_unit_kgco2e"]) == ("72908.2632", "72.9083")
