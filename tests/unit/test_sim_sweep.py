@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
+import sys
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -101,10 +101,20 @@ def test_sweep_on_a_process_pool_gives_the_same_runs() -> None:
     assert summary(pooled) == expected_prices()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ray") is not None, reason="ray is installed")
-def test_ray_address_without_ray() -> None:
+def test_ray_address_without_ray(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as on a machine without Ray: import fails
     with (
         pytest.raises(InvalidInput, match=re.escape(RAY_MISSING)),
         open_executor(ray_address="ray://head:10001"),
     ):
         pass  # pragma: no cover - never reached
+
+
+@pytest.mark.slow
+def test_sweep_on_a_local_ray_instance_gives_the_same_runs() -> None:
+    # address "local" starts a Ray instance for this process: the same tasks a cluster runs
+    points = grid_points(ScenarioDocument(DOCUMENT), PARAMETERS)
+    with open_executor(ray_address="local") as ray:
+        on_ray = run_sweep(points, ray)
+    assert on_ray == run_sweep(points, Inline())
+    assert summary(on_ray) == expected_prices()
