@@ -200,3 +200,23 @@ def test_idempotent_proposal(block_app: App) -> None:
     assert again.replayed
     assert again.id == first.id
     assert position(block_app, "S", CODE) == (300_000, 100_000)
+
+
+def test_the_band_waits_for_the_previous_day_to_close(block_app: App, clock: FixedClock) -> None:
+    # 2025-07-01: one listing trade of 100 t at 26.00, and the day is left open
+    services.place_order(block_app, "S", CODE, "sell", 100, 2_600)
+    services.place_order(block_app, "B", CODE, "buy", 100, 2_600)
+    clock.instant = cst("2025-07-02T10:00:00")
+    # the previous close is 26.00 once 2025-07-01 closes, not the listing price 25.00: a band
+    # around 25.00 (17.50-32.50) would be stale, so the proposal is refused until the close
+    with pytest.raises(RuleViolation, match="trading day 2025-07-01 of GDEA-2025 has not been"):
+        propose(block_app, price=3_250)
+    assert position(block_app, "S", CODE) == (299_900, 0)
+    clock.instant = cst("2025-07-02T09:00:00")
+    services.close_day(block_app, date(2025, 7, 1))
+    clock.instant = cst("2025-07-02T10:00:00")
+    block = propose(block_app, price=3_380)  # 26.00 x 1.3 = 33.80, the new band's top
+    assert (block.previous_close, block.state) == (2_600, BlockState.PROPOSED)
+    band = r"33\.81 yuan/t is outside the block band 18\.20–33\.80"
+    with pytest.raises(RuleViolation, match=band):
+        propose(block_app, price=3_381)

@@ -49,6 +49,7 @@ from openets.exchange.block import (
     require_proposer,
 )
 from openets.exchange.calendar import after_close, require_in_session
+from openets.exchange.services import require_closed_before
 from openets.exchange.settlement import settle_in
 from openets.exchange.store import ExchangeStore
 from openets.mrv.permissions import OPERATOR, Actor, Operator, is_regulator, require_regulator, who
@@ -227,6 +228,8 @@ def propose_block(
         require_in_session(now, "a block trade")
         if ExchangeStore(connection).listing(code) is None:
             raise RuleViolation(f"instrument {code} is not listed on the exchange")
+        # the band is around the previous close: an earlier day with trades must be closed
+        require_closed_before(ExchangeStore(connection), code, day)
         close = market.previous_close(connection, code, day)
         check_block(seller, buyer, qty, price, close)
         assert close is not None  # check_block refuses a missing close

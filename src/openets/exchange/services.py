@@ -96,6 +96,7 @@ __all__ = [
     "members",
     "orders",
     "place_order",
+    "require_closed_before",
     "statement",
     "withdraw",
 ]
@@ -288,9 +289,10 @@ def _begin(app: App, connection: Connection, instant: datetime) -> _Work:
     )
 
 
-def _require_closed_before(store: ExchangeStore, instrument: str, day: str) -> None:
-    """Refuse to trade or close ``day`` while an earlier day with trades is not closed (its
-    close is the next day's band) or orders of an earlier day are still open."""
+def require_closed_before(store: ExchangeStore, instrument: str, day: str) -> None:
+    """Refuse to trade ``day`` (listing orders, block trades: their bands are around the
+    previous close) while an earlier day with trades is not closed, or orders of an earlier
+    day are still open."""
     stale = store.first_open_day_before(instrument, day)
     pending = [] if stale is None else [stale]
     last = store.last_trade_day(instrument)
@@ -526,7 +528,7 @@ def place_order(
         member = _member(w.store, account)
         _require_trader(by, member)
         _listing(w.store, code, lock=True)
-        _require_closed_before(w.store, code, w.day)
+        require_closed_before(w.store, code, w.day)
         book = _band_check(w, code, price)
         _require_available(w, account, order_side, code, reservation(order_side, price, qty))
         makers = _load_book(w, book, code)
@@ -616,7 +618,7 @@ def amend_order(
         member = _member(w.store, order.account)
         _require_trader(by, member)
         _listing(w.store, order.instrument, lock=True)
-        _require_closed_before(w.store, order.instrument, w.day)
+        require_closed_before(w.store, order.instrument, w.day)
         new_price = order.price if price is None else price
         new_qty = order.remaining if qty is None else qty
         book = _band_check(w, order.instrument, new_price)
