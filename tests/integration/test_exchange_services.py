@@ -152,8 +152,11 @@ def test_cancel_releases_and_a_second_cancel_conflicts(market_app: App) -> None:
 def test_self_trade_is_refused(market_app: App) -> None:
     services.deposit(market_app, "S", 1_000_000)
     services.place_order(market_app, "S", CODE, "sell", 10, 4520)
-    with pytest.raises(RuleViolation, match="would trade with own resting order"):
+    with pytest.raises(RuleViolation) as refused:
         services.place_order(market_app, "S", CODE, "buy", 10, 4520)
+    # the refused order is not stored: its message names no order number of its own
+    assert str(refused.value) == "order would trade with own resting order 1"
+    assert len(services.orders(market_app)) == 1
 
 
 # --- amend ------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ from openets.db import schema
 from openets.errors import Conflict, InvalidInput, NotAuthorised, NotFound, RuleViolation
 from openets.exchange import outbox
 from openets.exchange.calendar import after_close, is_trading_day, require_in_session
-from openets.exchange.engine import MAX_LISTING_QTY, Fill, OrderBook, Resting
+from openets.exchange.engine import MAX_LISTING_QTY, Fill, OrderBook, OrderRejected, Resting
 from openets.exchange.market import previous_close
 from openets.exchange.model import (
     LISTING_BAND_PERCENT,
@@ -533,7 +533,11 @@ def place_order(
         _require_available(w, account, order_side, code, reservation(order_side, price, qty))
         makers = _load_book(w, book, code)
         order_id = w.store.next_order_id()
-        fills = book.place(str(order_id), order_side, price, qty, order_tif, owner=account)
+        try:
+            fills = book.place(str(order_id), order_side, price, qty, order_tif, owner=account)
+        except OrderRejected as rejected:
+            # a refused order is not stored, so its provisional number would name nothing
+            raise OrderRejected(str(rejected).replace(f"order {order_id} ", "order ")) from None
         entering = Order(
             id=order_id,
             account=account,
