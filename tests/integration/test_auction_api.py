@@ -12,23 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
+from rest import CHEAP, RestClient, user_keys
 
 from openets import App, bootstrap
 from openets.api import create_api
-from openets.auth import add_user, issue_api_key
 from openets.clock import FixedClock
 from openets.db.migrate import upgrade
 from openets.exchange import services
 from openets.registry.model import IssueUnits
 from openets.registry.services import balance, ensure_system_accounts, execute, open_account
-from openets.settings import Settings
 
-CHEAP = Settings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
-PROBLEM = "application/problem+json"
 V1 = "/api/v1/exchange"
 USERS = [
     ("reg", "regulator", None),
@@ -40,28 +37,10 @@ USERS = [
 
 
 @dataclass
-class Api:
-    client: TestClient
-    keys: dict[str, str]
+class Api(RestClient):
+    prefix: ClassVar[str] = V1
     clock: FixedClock
     app: App
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        who: str | None = None,
-        body: Any = None,
-        status: int = 200,
-        **headers: str,
-    ) -> Any:
-        if who:
-            headers["Authorization"] = f"Bearer {self.keys[who]}"
-        response = self.client.request(method, V1 + path, json=body, headers=headers)
-        assert response.status_code == status, response.text
-        if status >= 400:
-            assert response.headers["content-type"].startswith(PROBLEM)
-        return response.json()
 
     def held(self, account: str, instrument: str) -> tuple[int, int]:
         for line in balance(self.app, account).balances:
@@ -84,9 +63,7 @@ def api(database_url: str) -> Iterator[Api]:
     services.deposit(app, "B", 400_000_000)
     execute(app, IssueUnits("GDEA-2025", 300_000, "S"))
     services.list_instrument(app, "GDEA-2025", 2_500)
-    for name, role, owner in USERS:
-        add_user(app, name, role, owner=owner)
-    keys = {name: issue_api_key(app, name, "test") for name, _, _ in USERS}
+    keys = user_keys(app, USERS)
     yield Api(TestClient(create_api(app)), keys, clock, app)
     app.dispose()
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
+from rest import CHEAP, RestClient, user_keys
 
 from openets import App, bootstrap
 from openets.api import create_api
-from openets.auth import add_user, issue_api_key
 from openets.clock import FixedClock
 from openets.db.migrate import upgrade
 from openets.mrv import services as mrv
@@ -25,10 +25,7 @@ from openets.mrv.emissions_file import ImportedEmissions
 from openets.mrv.permissions import OPERATOR
 from openets.registry.model import IssueUnits
 from openets.registry.services import ensure_system_accounts, execute
-from openets.settings import Settings
 
-CHEAP = Settings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
-PROBLEM = "application/problem+json"
 V1 = "/api/v1/compliance"
 USERS = [
     ("reg", "regulator", None),
@@ -39,27 +36,9 @@ USERS = [
 
 
 @dataclass
-class Api:
-    client: TestClient
-    keys: dict[str, str]
+class Api(RestClient):
+    prefix: ClassVar[str] = V1
     clock: FixedClock
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        who: str | None = None,
-        body: Any = None,
-        status: int = 200,
-        **headers: str,
-    ) -> Any:
-        if who:
-            headers["Authorization"] = f"Bearer {self.keys[who]}"
-        response = self.client.request(method, V1 + path, json=body, headers=headers)
-        assert response.status_code == status, response.text
-        if status >= 400:
-            assert response.headers["content-type"].startswith(PROBLEM)
-        return response.json()
 
 
 @pytest.fixture
@@ -75,9 +54,7 @@ def api(database_url: str) -> Iterator[Api]:
     execute(app, IssueUnits("GDEA-2024", 50_000, "GD-STEEL"))
     execute(app, IssueUnits("GDEA-2024", 19_000, "GD-CEMENT"))
     execute(app, IssueUnits("GDEA-2025", 10, "GD-CEMENT"))
-    for name, role, owner in USERS:
-        add_user(app, name, role, owner=owner)
-    keys = {name: issue_api_key(app, name, "test") for name, _, _ in USERS}
+    keys = user_keys(app, USERS)
     yield Api(TestClient(create_api(app)), keys, clock)
     app.dispose()
 

@@ -4,38 +4,23 @@ the regulator's writes (idempotent PUTs), stateless analytics, problem+json refu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
+from rest import CHEAP, RestClient
 
 from openets import App, bootstrap
 from openets.api import create_api
 from openets.auth import add_user, issue_api_key
 from openets.clock import FixedClock
 from openets.db.migrate import upgrade
-from openets.settings import Settings
 
-CHEAP = Settings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
-PROBLEM = "application/problem+json"
 V1 = "/api/v1/peak"
 
 
-@dataclass
-class Api:
-    client: TestClient
-    keys: dict[str, str]
-
-    def call(
-        self, method: str, path: str, who: str | None = None, body: Any = None, status: int = 200
-    ) -> Any:
-        headers = {"Authorization": f"Bearer {self.keys[who]}"} if who else {}
-        response = self.client.request(method, V1 + path, json=body, headers=headers)
-        assert response.status_code == status, response.text
-        if status >= 400:
-            assert response.headers["content-type"].startswith(PROBLEM)
-        return response.json()
+class Api(RestClient):
+    prefix: ClassVar[str] = V1
 
 
 @pytest.fixture
