@@ -15,18 +15,11 @@ Without ``/usr/bin/chromium`` (``apt-get install chromium``) the test skips, exc
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, require_browser, served
 
 from openets import bootstrap
 from openets.auth import add_user
@@ -38,56 +31,7 @@ from openets.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path(os.environ.get("OPENETS_TEST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "browser-test-password"
-CHEAP_ARGON2 = {
-    "OPENETS_ARGON2_TIME_COST": "1",
-    "OPENETS_ARGON2_MEMORY_KIB": "8",
-    "OPENETS_ARGON2_PARALLELISM": "1",
-}
-#: the server, on a clock fixed inside the trading hours
-SERVER = """
-import sys, uvicorn
-from datetime import UTC, datetime
-from openets import bootstrap
-from openets.api.app import create_api
-from openets.clock import FixedClock
-clock = FixedClock(datetime(2025, 7, 1, 2, 0, tzinfo=UTC))
-uvicorn.run(create_api(bootstrap(sys.argv[1], clock=clock)), host="127.0.0.1",
-            port=int(sys.argv[2]), log_level="warning")
-"""
 CODE = "GDEA-2025"
-
-
-def require_browser() -> None:
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright package is not installed"
-    if problem is None:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{problem}: under CI a skipped browser test counts as a failure")
-    pytest.skip(problem)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def populate(url: str) -> None:
@@ -115,40 +59,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     require_browser()
     url = f"sqlite:///{tmp_path_factory.mktemp('exchange-browser')}/openets.db"
     populate(url)
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, url, str(port)],
-        env={**os.environ, **CHEAP_ARGON2},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                pytest.fail(f"the server exited with {process.returncode}:\n{output}")
-            try:
-                with urllib.request.urlopen(f"{base}/static/app.css", timeout=2) as answer:
-                    if answer.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("the server did not answer within 30 s")
-            time.sleep(0.1)
+    with served(url, "2025-07-01T02:00:00+00:00") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
 
 
 def trading_page(browser: Any, server: str, name: str, problems: list[str]) -> Any:
