@@ -206,7 +206,7 @@ def test_evaluation_fed_from_mrv_and_recorded(app: App) -> None:
     # → 40 points; trend (1.6 − 2.0) / 2.0 / 2 years = −0.1 per year → 100 points;
     # renewables 0.3 → 70: score 40×0.30 + 70×0.20 + 100×0.15 = 12 + 14 + 15 = 41
     scored = {i["code"]: (i["value"], i["points"]) for i in view["indicators"]}
-    assert scored["emission_intensity"] == ("0.8888888888888888888888888888888889", "40")
+    assert scored["emission_intensity"] == ("0.888889", "40")  # shown to 6 dp, graded exactly
     assert scored["reduction_trend"] == ("-0.1", "100")
     assert (view["grade"], view["score"]) == ("not_qualified", "41.00")
     assert view["notes"][1] == "benchmark: guangdong 2024 steel allocation benchmark 1.8"
