@@ -4,6 +4,7 @@ in English and Chinese (merged by :mod:`openets.web.i18n`)."""
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    "peak.scorecard.config": "scoring configuration",
     "peak.title": "Carbon peaking",
     "peak.list.help": "Pilot cities and parks and national series: whether and when emissions "
     "peak, by the rule below. Open a region for its inventory, drivers and projections.",
@@ -85,6 +86,7 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
+    "peak.scorecard.config": "评分配置",
     "peak.title": "碳达峰",
     "peak.list.help": "碳达峰试点城市和园区以及国家序列：按下述规则判断排放是否及何时达峰。"
     "打开一个地区可查看清单、驱动因素和预测。",
