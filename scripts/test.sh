@@ -6,9 +6,13 @@ cd "$(dirname "$0")/.."
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 bash scripts/setup.sh dev
-# Browser tests drive Debian's Chromium (no test tool may download a browser of its own).
-if [ ! -x /usr/bin/chromium ]; then
+# Browser tests drive Debian's Chromium (no test tool may download a browser of its own);
+# PDF tests embed Debian's Chinese font.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
+if [ "${#missing[@]}" -gt 0 ]; then
     as_root apt-get update -qq
-    as_root apt-get install -y -qq chromium
+    as_root apt-get install -y -qq "${missing[@]}"
 fi
 exec .venv/bin/python -m pytest -n 2 "$@"

@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -87,3 +88,18 @@ def app(database_url: str, clock: FixedClock) -> Iterator[App]:
     ensure_system_accounts(application)
     yield application
     application.dispose()
+
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+
+@pytest.fixture
+def cjk_font_file() -> Path:
+    """Debian's Chinese font (``scripts/test.sh`` installs fonts-wqy-microhei). Without it the
+    test skips, except under CI (``CI`` set), where a skipped test would hide a failure."""
+    if not CJK_FONT.is_file():
+        message = f"no Chinese font at {CJK_FONT} (apt-get install fonts-wqy-microhei)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: under CI a skipped test counts as a failure")
+        pytest.skip(message)
+    return CJK_FONT

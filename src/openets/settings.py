@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///openets.db"
@@ -28,3 +30,8 @@ class Settings(BaseSettings):
     #: How long a successful API-key check is trusted in-process without re-running Argon2
     #: (seconds). A revocation made in another process takes effect after at most this long.
     api_key_cache_s: float = 60.0
+    #: A TrueType/OpenType font covering Chinese for PDF exports (MRV reports, label
+    #: certificates). Unset: the first of :data:`openets.pdf_fonts.SYSTEM_CJK_FONTS` that is
+    #: installed (Debian's fonts-wqy-microhei, fonts-wqy-zenhei or fonts-noto-cjk), else none
+    #: (then PDFs are English only and other characters print as "?").
+    pdf_font: Path | None = None

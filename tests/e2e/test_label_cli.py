@@ -138,3 +138,21 @@ def test_the_shipped_example_footprint(cli_at: Callable[[str], Any]) -> None:
         "transport": "1587.6720",
     }
     assert (out["total_kgco2e"], out["per_unit_kgco2e"]) == ("72908.2632", "72.9083")
+
+
+def test_pdf_certificate_with_a_chinese_font(
+    app: App, cli_at: Callable[[str], Any], files: Path, cjk_font_file: Path
+) -> None:
+    cli = cli_at(app.engine.url.render_as_string(hide_password=False))
+    chinese = json.loads((files / "fp.json").read_text()) | {"product": "陶瓷砖"}
+    (files / "zh.json").write_text(json.dumps(chinese, ensure_ascii=False))
+    label = cli.json(
+        "label", "issue", str(files / "zh.json"), "--company", "佛山陶瓷有限公司",
+        "--valid-until", "2099-12-31",
+    )  # fmt: skip
+    out = files / "zh.pdf"
+    cli.ok("label", "pdf", label["id"], "--out", str(out), "--font", str(cjk_font_file))
+    content = out.read_bytes()
+    assert content.startswith(b"%PDF-")
+    assert b"/FontFile2" in content  # the Chinese font travels with the certificate
+    assert b"WenQuanYi" in content  # and it is the one given

@@ -11,7 +11,6 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -41,7 +40,6 @@ from openets.mrv.reports import (
 YEAR = 2023
 AT = "2025-07-01T02:00:00.000000Z"
 ENTITY = Entity("GD-STEEL-001", "广州示范钢铁 Demo Steel", Sector.STEEL, Jurisdiction.GUANGDONG, AT)
-CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
 def activity(
@@ -212,10 +210,9 @@ def test_pdf_renders_the_report() -> None:
     assert content == report_pdf(report, ENTITY)  # dated by the report, not by the clock
 
 
-@pytest.mark.skipif(not CJK_FONT.is_file(), reason=f"no Chinese font at {CJK_FONT}")
-def test_pdf_with_a_chinese_font_embeds_it() -> None:
+def test_pdf_with_a_chinese_font_embeds_it(cjk_font_file: Path) -> None:
     report = make_report(LINES)
-    content = report_pdf(report, ENTITY, font=CJK_FONT)
+    content = report_pdf(report, ENTITY, font=cjk_font_file)
     assert content.startswith(b"%PDF-")
     assert b"/FontFile2" in content  # the font travels with the document (a subset)
     assert len(content) > len(report_pdf(report, ENTITY))

@@ -17,6 +17,7 @@ from openets.api.problems import problem_responses
 from openets.auth.model import Role
 from openets.mrv import services
 from openets.mrv.export import report_pdf, report_xlsx
+from openets.pdf_fonts import cjk_font
 
 __all__ = ["XLSX", "router"]
 
@@ -72,11 +73,13 @@ def export_xlsx(report_id: ReportPath, app: AppDep, user: CurrentUser) -> Respon
 )
 def export_pdf(report_id: ReportPath, app: AppDep, user: CurrentUser) -> Response:
     """The report as a PDF document: header, totals, each line's calculation, adjustments,
-    history, quality flags and factor sources. English text (characters outside Latin-1, such
-    as Chinese names, print as ``?``).
+    history, quality flags and factor sources. Bilingual when a Chinese font is configured or
+    installed (:mod:`openets.pdf_fonts`); otherwise English, and characters outside Latin-1,
+    such as Chinese names, print as ``?``.
 
     **Who may call:** regulator (any); entity (its own); verifier (those assigned to it).
     """
     report = services.get_report(app, report_id, by=user)
     entity = services.get_entity(app, report.entity_id, by=user)
-    return _attachment(report_pdf(report, entity), PDF, report.id, "pdf")
+    font = cjk_font(app.settings.pdf_font)
+    return _attachment(report_pdf(report, entity, font=font), PDF, report.id, "pdf")

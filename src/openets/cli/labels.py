@@ -25,6 +25,7 @@ from openets.labels.footprint import footprint_view
 from openets.labels.pdf import label_pdf
 from openets.labels.services import label_status
 from openets.labels.views import label_view, verification_view
+from openets.pdf_fonts import cjk_font
 
 __all__ = ["app", "read_json"]
 
@@ -248,7 +249,9 @@ def pdf(
     """Write a label's PDF certificate (with its QR code)."""
     if font is not None and not font.is_file():
         raise InvalidInput(f"font file {str(font)!r} does not exist")
-    label = services.get_label(get_app(ctx), label_id)
+    application = get_app(ctx)
+    label = services.get_label(application, label_id)
     on = _today(ctx)
+    font = font or cjk_font(application.settings.pdf_font)
     out.write_bytes(label_pdf(label, label_status(label, on), on, font=font))
     console.print(f"wrote {out}", highlight=False)

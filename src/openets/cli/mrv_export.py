@@ -17,6 +17,7 @@ from openets.cli.entities import AS_USER, JSON, actor
 from openets.errors import InvalidInput
 from openets.mrv import services
 from openets.mrv.export import report_pdf, report_xlsx
+from openets.pdf_fonts import cjk_font
 
 __all__ = ["ExportFormat", "export", "register"]
 
@@ -73,7 +74,7 @@ def export(
     if chosen is ExportFormat.XLSX:
         content = report_xlsx(report, entity)
     else:
-        content = report_pdf(report, entity, font=font)
+        content = report_pdf(report, entity, font=font or cjk_font(application.settings.pdf_font))
     if output == "-":
         sys.stdout.buffer.write(content)
         sys.stdout.flush()

@@ -49,6 +49,7 @@ def label_pdf(label: StoredLabel, status: str, on: date, *, font: Path | None = 
     """The certificate as a one-page A4 PDF: its fields, footprint by stage, the signature and
     a QR code of its verification address, with its status on day ``on``."""
     from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
     document = label.document
     pdf = FPDF(orientation="P", unit="mm", format="A4")
@@ -115,7 +116,11 @@ def label_pdf(label: StoredLabel, status: str, on: date, *, font: Path | None = 
     if label.revoked:
         rows.append((label_of("Revoked", "已撤销"), f"{label.revoked_at}: {label.revoked_reason}"))
     pdf.set_font(family, "", 9)
-    with pdf.table(col_widths=(55, 119), line_height=5, text_align="LEFT") as grid:
+    # the first row is a heading: bold in Helvetica; a single-face font gets a fill instead
+    headings = FontFace(fill_color=(225, 232, 240)) if bilingual else FontFace(emphasis="BOLD")
+    with pdf.table(
+        col_widths=(55, 119), line_height=5, text_align="LEFT", headings_style=headings
+    ) as grid:
         for name, value in rows:
             line = grid.row()
             line.cell(text(name))

@@ -27,6 +27,7 @@ from openets.labels import services
 from openets.labels.footprint import Stage
 from openets.labels.pdf import label_pdf, qr_svg
 from openets.labels.services import label_status
+from openets.pdf_fonts import cjk_font
 from openets.web.i18n import translator
 from openets.web.routes import _error, _language, _openets, _render, _viewer
 
@@ -164,7 +165,8 @@ def label_pdf_page(request: Request, label_id: str) -> Response:
     except OpenETSError as error:
         return _error(request, error)
     on = business_date(application.clock.now())
-    content = label_pdf(label, label_status(label, on), on)
+    font = cjk_font(application.settings.pdf_font)
+    content = label_pdf(label, label_status(label, on), on, font=font)
     return Response(
         content,
         media_type="application/pdf",

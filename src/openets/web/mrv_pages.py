@@ -34,6 +34,7 @@ from openets.mrv.export import factor_sources, grouped, item_name, report_pdf, r
 from openets.mrv.factors import FactorLibrary, factor_units
 from openets.mrv.model import SourceKind
 from openets.mrv.reports import Report, ReportLine, ReportStatus, ReportSummary
+from openets.pdf_fonts import cjk_font
 from openets.web.i18n import translator
 from openets.web.routes import (
     PAGE_SIZE,
@@ -227,12 +228,13 @@ def report_xlsx_file(request: Request, report_id: str) -> Response:
 
 @router.get("/mrv/reports/{report_id}.pdf")
 def report_pdf_file(request: Request, report_id: str) -> Response:
-    """The report as a PDF (English, Latin-1 text)."""
+    """The report as a PDF (bilingual with a Chinese font, see :mod:`openets.pdf_fonts`)."""
     found = _report(request, report_id)
     if isinstance(found, Response):
         return found
     report, entity = found
-    return _download(request, report_pdf(report, entity), report.id, "pdf")
+    font = cjk_font(_openets(request).settings.pdf_font)
+    return _download(request, report_pdf(report, entity, font=font), report.id, "pdf")
 
 
 _MEDIA_TYPES = {
