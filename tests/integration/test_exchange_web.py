@@ -229,6 +229,16 @@ def test_trading_page_shows_book_trades_and_own_orders(client: TestClient) -> No
     assert field(html, "funds") == "¥81,436.00 (reserved ¥4,504.00)"
     assert 'sse-connect="/exchange/trade/GDEA-2025/events"' in html
     assert "vendor/htmx-ext-sse.js" in html
+    assert field(html, "session") == "open"  # 2025-07-01 10:00 CST, a trading day
+
+
+def test_trading_page_says_when_the_market_is_closed(client: TestClient, market: App) -> None:
+    # 2025-07-01 11:30 CST: the morning session has ended (09:30 <= t < 11:30)
+    lunch = dataclasses.replace(market, clock=FixedClock(datetime(2025, 7, 1, 3, 30, tzinfo=UTC)))
+    with TestClient(create_api(lunch)) as closed:
+        log_in(closed, "alice")
+        html = closed.get(f"/exchange/trade/{CODE}").text
+    assert field(html, "session") == "closed (orders are refused until the next session)"
 
 
 def test_regulator_watches_read_only(client: TestClient) -> None:

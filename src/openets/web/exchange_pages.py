@@ -50,6 +50,7 @@ from openets.db.tables_exchange import outbox
 from openets.errors import InvalidInput, NotAuthorised, NotFound, OpenETSError, RuleViolation
 from openets.exchange import market
 from openets.exchange import services as exchange
+from openets.exchange.calendar import in_session
 from openets.exchange.market import Depth, InstrumentStatistics
 from openets.exchange.model import Bar, Order, Side, Trade, listing_band, parse_price, yuan
 from openets.exchange.store import ExchangeStore
@@ -405,8 +406,18 @@ def _page_context(app: App, desk: _Desk, form: _Form) -> dict[str, Any]:
         "funds": funds,
         "units": units,
         "today": today.isoformat(),
+        "session_open": _session_open(app),
         "instruments": [listing.code for listing in exchange.listings(app)],
     }
+
+
+def _session_open(app: App) -> bool:
+    """Whether continuous trading is open now (a year the holiday data does not cover is
+    closed: the exchange refuses orders then too)."""
+    try:
+        return in_session(app.clock.now())
+    except RuleViolation:
+        return False
 
 
 @router.get("/exchange/trade", response_class=HTMLResponse)

@@ -9,6 +9,9 @@ Chinese terms as the Guangzhou and Shenzhen exchanges use them: 挂牌交易 (li
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    "exchange.session": "Continuous trading now",
+    "exchange.session.open": "open",
+    "exchange.session.closed": "closed (orders are refused until the next session)",
     "exchange.market.title": "Carbon market",
     "exchange.market.help": (
         "Daily candles and volumes of the listing market, the last close, and what has traded "
@@ -94,6 +97,9 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
+    "exchange.session": "当前连续交易",
+    "exchange.session.open": "进行中",
+    "exchange.session.closed": "已休市（下一交易时段前不接受委托）",
     "exchange.market.title": "碳排放权交易市场",
     "exchange.market.help": (
         "挂牌交易的日K线与成交量、最新收盘价，以及开市以来的累计成交。"
