@@ -61,7 +61,8 @@ EN: dict[str, str] = {
     "peak.effect.start": "Start",
     "peak.effect.end": "End",
     "peak.rule": "Rule: peaked when the maximum is at least {years} years before the last "
-    "year and the last two values are at least {decline}% below the peak level; plateau when "
+    "year and the last value, and one of the two before it, are at least {decline}% below the "
+    "peak level; plateau when "
     "the recent years stay within {plateau}%. Single-year spikes and dips are smoothed out.",
     "peak.region.inventory": "Inventory by sector",
     "peak.region.inventory_chart": "Emissions by sector (t CO2)",
@@ -142,7 +143,8 @@ ZH: dict[str, str] = {
     "peak.effect.carbon_intensity": "单位能耗碳排放",
     "peak.effect.start": "起始",
     "peak.effect.end": "结束",
-    "peak.rule": "规则：最大值至少早于最近年份{years}年，且最近两年的值均比峰值水平低至少{decline}%"
+    "peak.rule": "规则：最大值至少早于最近年份{years}年，"
+    "且最近一年及其前两年中的一年均比峰值水平低至少{decline}%"
     "时为已达峰；近年保持在峰值{plateau}%以内时为平台期。单年的异常高值或低值会被平滑。",
     "peak.region.inventory": "分部门清单",
     "peak.region.inventory_chart": "分部门排放（吨二氧化碳）",
