@@ -35,3 +35,7 @@ class Settings(BaseSettings):
     #: installed (Debian's fonts-wqy-microhei, fonts-wqy-zenhei or fonts-noto-cjk), else none
     #: (then PDFs are English only and other characters print as "?").
     pdf_font: Path | None = None
+    #: Where ``openets exchange publish`` sends the outbox's events: ``log:`` (the
+    #: ``openets.events`` logger), ``redis://host:6379/0`` (Redis Streams) or
+    #: ``nats://host:4222`` (NATS JetStream); see docs/exchange.md, "Publishing events".
+    event_bus: str = "log:"

@@ -22,6 +22,7 @@ from openets.cli import (
     db,
     entities,
     evaluate,
+    events,
     exchange,
     exchange_auction,
     exchange_replay,
@@ -124,6 +125,7 @@ app.add_typer(jurisdiction.app, name="jurisdiction")
 app.add_typer(allocation.app, name="allocation")
 app.add_typer(compliance.app, name="compliance")
 exchange_replay.register(exchange.app)
+events.register(exchange.app)
 exchange_auction.register(exchange.app)
 app.add_typer(exchange.app, name="exchange")
 app.add_typer(peak.app, name="peak")

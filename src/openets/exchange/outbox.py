@@ -3,8 +3,8 @@ and a publisher sends the unpublished ones on, oldest first, stamping ``publishe
 
 Topics: ``exchange.trade`` (one per trade), ``exchange.order`` (an order placed, amended,
 cancelled or expired), ``exchange.close`` (an instrument's closed day). The payload is JSON.
-The bundled publisher writes to the log; a NATS or Redis publisher implements the same
-one-method :class:`Publisher` protocol.
+The bundled publisher writes to the log; :mod:`openets.events.publishers` has the Redis Streams
+and NATS JetStream ones (the same one-method :class:`Publisher` protocol).
 """
 
 from __future__ import annotations
@@ -14,13 +14,21 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from openets.bootstrap import App
 from openets.clock import utc_text
 from openets.db.tables_exchange import outbox
 
-__all__ = ["Event", "LogPublisher", "Publisher", "pending", "publish_pending", "record"]
+__all__ = [
+    "Event",
+    "LogPublisher",
+    "Publisher",
+    "count_pending",
+    "pending",
+    "publish_pending",
+    "record",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,25 +88,47 @@ def pending(app: App, topic: str | None = None, limit: int = 1000) -> list[Event
         return [_event(row) for row in connection.execute(query.limit(limit))]
 
 
-def publish_pending(app: App, publisher: Publisher, limit: int = 1000) -> int:
-    """Publish up to ``limit`` unpublished events in order; return how many were sent.
+def count_pending(app: App, topic: str | None = None) -> int:
+    """How many events (of ``topic``, if given) are unpublished."""
+    query = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    if topic is not None:
+        query = query.where(outbox.c.topic == topic)
+    with app.reading() as connection:
+        return int(connection.execute(query).scalar_one())
 
-    Each event is stamped in the same transaction that read it; an event whose publish
-    raises stops the run and stays unpublished (delivery is at least once).
+
+def publish_pending(
+    app: App, publisher: Publisher, limit: int = 1000, topic: str | None = None
+) -> int:
+    """Publish up to ``limit`` unpublished events (of ``topic``, if given) in order; return how
+    many were sent.
+
+    Each event is stamped after its ``publish`` returned (the bus acknowledged it), in the
+    transaction that read it. An event whose publish raises stops the run: the events before
+    it stay stamped, it and the rest stay unpublished and the error is raised again (delivery
+    is at least once: a crash before the commit sends the batch again).
     """
 
-    def work(connection: Connection) -> int:
-        rows = connection.execute(
-            select(outbox).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(limit)
-        ).all()
+    def work(connection: Connection) -> tuple[int, BaseException | None]:
+        query = select(outbox).where(outbox.c.published_at.is_(None))
+        if topic is not None:
+            query = query.where(outbox.c.topic == topic)
+        # FOR UPDATE (PostgreSQL) makes a second publisher wait, then skip what this one sent
+        rows = connection.execute(query.order_by(outbox.c.id).limit(limit).with_for_update()).all()
         sent = 0
         stamp = utc_text(app.clock.now())
         for row in rows:
-            publisher.publish(_event(row))
+            try:
+                publisher.publish(_event(row))
+            except BaseException as error:  # Ctrl-C too: keep the stamps of what was sent
+                return sent, error
             connection.execute(
                 update(outbox).where(outbox.c.id == row.id).values(published_at=stamp)
             )
             sent += 1
-        return sent
+        return sent, None
 
-    return app.write(work)
+    sent, failure = app.write(work)
+    if failure is not None:
+        raise failure
+    return sent
