@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up .venv with the test tools and Chromium, then run the whole test suite
+# Set up .venv with the test tools, Chromium and a Chinese font, then run the whole test suite
 # (SQLite and PostgreSQL; extra arguments go to pytest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
