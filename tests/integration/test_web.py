@@ -493,3 +493,19 @@ def test_amount_formats_fen_as_yuan_and_tonnes_as_tonnes() -> None:
     assert amount(123_456_789, "CNY") == "¥1,234,567.89"
     assert amount(-5, "CNY") == "-¥0.05"
     assert amount(1_234_567, "GDEA-2024") == "1,234,567"
+
+
+def test_settlement_memo_shows_its_value_in_yuan_with_labels() -> None:
+    from openets.registry.model import EntryKind, JournalEntry
+    from openets.web.routes import memo_lines
+
+    memo = '{"digest":"ab12","reason":"order 2","trades":1,"value":633420}'
+    entry = JournalEntry(
+        2, EntryKind.SETTLEMENT, "2025-07-01T02:00:00.000000Z", memo, None, (), "", ""
+    )
+    assert memo_lines(entry) == [
+        ("memo.digest", "ab12"),
+        ("memo.reason", "order 2"),
+        ("memo.trades", "1"),
+        ("memo.value", "¥6,334.20"),  # 633,420 fen
+    ]

@@ -188,8 +188,16 @@ def movements(entry: JournalEntry) -> list[Movement]:
     return result
 
 
-_MEMO_LABELS = {"reason": "memo.reason", "beneficiary": "memo.beneficiary"}
-_MEMO_LABELS["reverses"] = "memo.reverses"
+#: memo fields with a label of their own (others show by their key)
+_MEMO_LABELS = {
+    key: f"memo.{key}"
+    for key in (
+        "reason", "beneficiary", "reverses", "allocation", "year", "part", "project",
+        "source", "vintage", "digest", "trades", "value",
+    )
+}  # fmt: skip
+#: memo fields in fen (the exchange's settlement and reservation entries)
+_MEMO_MONEY = frozenset({"value"})
 
 
 def memo_lines(entry: JournalEntry) -> list[tuple[str, str]]:
@@ -201,7 +209,10 @@ def memo_lines(entry: JournalEntry) -> list[tuple[str, str]]:
     if not isinstance(memo, dict):
         return []
     return [
-        (_MEMO_LABELS.get(str(key), str(key)), str(value))
+        (
+            _MEMO_LABELS.get(str(key), str(key)),
+            amount(value, FUNDS) if key in _MEMO_MONEY and isinstance(value, int) else str(value),
+        )
         for key, value in sorted(memo.items())
         if value not in ("", None)
     ]
