@@ -94,8 +94,11 @@ def _scaled(rng: random.Random, typical: int) -> int:
     return max(10_000, round(typical * rng.lognormvariate(0.0, 0.6)))
 
 
-def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
-    """Create (or find already created) the demo market on ``app``'s database."""
+def build_demo(
+    app: App, seed: int = 2024, scale: float = 1.0, public_url: str = "http://127.0.0.1:8000"
+) -> DemoSummary:
+    """Create (or find already created) the demo market on ``app``'s database; ``public_url``
+    is where it will be served (the labels' verification addresses)."""
     from openets import demo_compliance as cycle
     from openets import demo_exchange, demo_labels, demo_peak
     from openets.finance.demo import demo_pledges
@@ -137,7 +140,7 @@ def build_demo(app: App, seed: int = 2024, scale: float = 1.0) -> DemoSummary:
     demo_exchange.build(app, seed)
     demo_pledges(app, seed)
     demo_peak.build(app, seed)
-    demo_labels.build(app, seed)
+    demo_labels.build(app, seed, public_url)
     return DemoSummary(
         companies=len(companies),
         accounts=len(services.list_accounts(app, limit=10_000).items),

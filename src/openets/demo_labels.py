@@ -83,8 +83,9 @@ _PRODUCTS: list[tuple[str, str, dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-def build(app: App, seed: int) -> None:
-    """Add this part of the demo to ``app``'s database (idempotent)."""
+def build(app: App, seed: int, public_url: str = "http://127.0.0.1:8000") -> None:
+    """Add this part of the demo to ``app``'s database (idempotent); the labels' verification
+    addresses start with ``public_url`` (where the demo is served)."""
     today = business_date(app.clock.now())
     issued = []
     for company, slug, footprint in _PRODUCTS:
@@ -95,6 +96,7 @@ def build(app: App, seed: int) -> None:
             today + timedelta(days=730),
             verifier=_VERIFIER,
             by=OPERATOR,
+            base_url=public_url,
             key=f"demo-{seed}-label-{slug}",
         )
         issued.append(result.label)

@@ -218,3 +218,11 @@ def test_evaluation_fed_from_mrv_and_recorded(app: App) -> None:
         "41.00",
         "STEEL-1",
     )
+
+
+def test_demo_labels_carry_the_address_the_demo_is_served_at(app: App) -> None:
+    from openets import demo_labels
+
+    demo_labels.build(app, 7, "http://127.0.0.1:8091")
+    urls = sorted(label.document["verification_url"] for label in services.list_labels(app))
+    assert urls == [f"http://127.0.0.1:8091/labels/GDCL-2025-00000{n}" for n in (1, 2, 3)]

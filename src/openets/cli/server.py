@@ -47,7 +47,7 @@ def demo(
         state.database_url = "sqlite:///openets-demo.db"
     application = get_app(ctx)
     started = time.perf_counter()
-    summary = build_demo(application, seed=seed)
+    summary = build_demo(application, seed=seed, public_url=f"http://{host}:{port}")
     console.print(
         f"demo market: {summary.companies} covered companies, {summary.accounts} accounts, "
         f"{summary.entries} journal entries, {len(summary.reports)} approved emission reports, "
