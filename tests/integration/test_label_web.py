@@ -130,9 +130,9 @@ def test_public_label_page_with_qr_charts_and_pdf(
     assert match is not None
     pie = json.loads(match.group(1))["series"][0]["data"]
     assert pie == [
-        {"name": "materials", "value": 1050.0},
-        {"name": "energy", "value": 6632.5},
-        {"name": "transport", "value": 37.098},
+        {"name": "Materials", "value": 1050.0},
+        {"name": "Energy", "value": 6632.5},
+        {"name": "Transport", "value": 37.098},
     ]
     assert 'id="line-chart-options"' in html
     listing = c.get("/labels")

@@ -4,6 +4,13 @@ in English and Chinese (merged by :mod:`openets.web.i18n`)."""
 from __future__ import annotations
 
 EN: dict[str, str] = {
+    "label.stage.materials": "Materials",
+    "label.stage.energy": "Energy",
+    "label.stage.transport": "Transport",
+    "label.stage.processes": "Processes",
+    "label.stage.distribution": "Distribution",
+    "label.stage.use": "Use",
+    "label.stage.end_of_life": "End of life",
     "label.title": "Carbon labels",
     "label.help": "Product carbon-footprint labels issued by the registry, and recognised "
     "Hong Kong certificates. Scan a label's QR code to check it.",
@@ -67,6 +74,13 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
+    "label.stage.materials": "原材料",
+    "label.stage.energy": "能源",
+    "label.stage.transport": "运输",
+    "label.stage.processes": "生产过程",
+    "label.stage.distribution": "分销",
+    "label.stage.use": "使用",
+    "label.stage.end_of_life": "废弃处置",
     "label.title": "碳标签",
     "label.help": "登记系统签发的产品碳足迹标签，以及获互认的香港证书。扫描标签二维码即可核验。",
     "label.none": "暂无碳标签。",

@@ -53,7 +53,7 @@ def stage_chart(footprint: dict[str, Any], t: Callable[[str], str]) -> dict[str,
     """ECharts options: a pie of the footprint by life-cycle stage (kgCO2e, stages > 0)."""
     by_stage = footprint["by_stage"]
     data = [
-        {"name": stage.value, "value": float(Decimal(by_stage[stage.value]))}
+        {"name": t(f"label.stage.{stage.value}"), "value": float(Decimal(by_stage[stage.value]))}
         for stage in Stage  # life-cycle order (the stored document has its keys sorted)
         if stage.value in by_stage and Decimal(by_stage[stage.value]) > 0
     ]
