@@ -197,7 +197,9 @@ def test_follow_polls_until_interrupted(
         other.dispose()
 
     monkeypatch.setattr("openets.cli.events._sleep", wait)
-    out = cli.ok("exchange", "publish", "--to", bus, "--follow", "--interval", "0.5")
+    code, out, err = cli.run("exchange", "publish", "--to", bus, "--follow", "--interval", "0.5")
+    assert code == 0, err
+    assert err == f"following the outbox into {bus} every 0.5 s (Ctrl-C to stop)\n"
     assert out == (
         f"published 3 events\npublished 1 event\npublished 4 events to {bus}, 0 pending\n"
     )

@@ -12,7 +12,7 @@ import time
 import typer
 
 from openets.bootstrap import App
-from openets.cli.context import console, get_app, print_json
+from openets.cli.context import console, err_console, get_app, print_json
 from openets.errors import InvalidInput
 from openets.events.publishers import BusPublisher, EventBusError, publisher_for
 from openets.exchange import outbox
@@ -72,6 +72,12 @@ def publish(
     application = get_app(ctx)
     publisher = publisher_for(to if to is not None else application.settings.event_bus)
     counted = _Counted(publisher)
+    if follow and not as_json:
+        err_console.print(
+            f"following the outbox into {publisher.url} every {interval:g} s (Ctrl-C to stop)",
+            highlight=False,
+            soft_wrap=True,
+        )
     with publisher:
         try:
             _drain(application, counted, topic, limit, follow, interval, quiet=as_json)
