@@ -36,6 +36,7 @@ from openets.exchange.views import (
     statistics_view,
     trades_view,
 )
+from openets.money import money
 
 __all__ = ["app"]
 
@@ -277,7 +278,7 @@ def stats(ctx: typer.Context, as_json: bool = JSON) -> None:
         print_json(statistics_view(figures))
         return
     console.print(
-        f"{figures.trades} trades, {figures.volume:,} t, ¥{yuan(figures.value)} since launch",
+        f"{figures.trades} trades, {figures.volume:,} t, {money(figures.value)} since launch",
         highlight=False,
     )
 
@@ -364,8 +365,8 @@ def _funds_move(ctx: typer.Context, account: str, amount: str, key: str | None,
         print_json(funds_receipt_view(receipt, held))
         return
     console.print(
-        f"entry {receipt.entry.seq}: {account} holds ¥{yuan(held.held)} "
-        f"(¥{yuan(held.available)} available)",
+        f"entry {receipt.entry.seq}: {account} holds {money(held.held)} "
+        f"({money(held.available)} available)",
         highlight=False,
     )
 
@@ -409,8 +410,8 @@ def funds_show(
         print_json(funds_view(held))
         return
     console.print(
-        f"{account}: ¥{yuan(held.held)} held, ¥{yuan(held.reserved)} reserved, "
-        f"¥{yuan(held.available)} available",
+        f"{account}: {money(held.held)} held, {money(held.reserved)} reserved, "
+        f"{money(held.available)} available",
         highlight=False,
     )
 

@@ -27,6 +27,7 @@ from openets.exchange import auction_services as auctions
 from openets.exchange import block_services as blocks
 from openets.exchange.auction import yuan
 from openets.exchange.model import parse_price
+from openets.money import money
 
 __all__ = ["register"]
 
@@ -97,15 +98,15 @@ def _print_detail(detail: auctions.AuctionDetail, as_json: bool) -> None:
     note = " (repeat: nothing changed)" if detail.replayed else ""
     console.print(
         f"auction {a.id}: {a.lot:,} t {a.instrument} from {a.source_account}, reserve "
-        f"¥{yuan(a.reserve)} ({a.reserve_basis}), bidding {_local(a.opens_at)} – "
+        f"{money(a.reserve)} ({a.reserve_basis}), bidding {_local(a.opens_at)} – "
         f"{_local(a.closes_at)}: "
         f"[bold]{detail.phase}[/bold], {detail.bid_count} bids{note}",
         highlight=False,
     )
     if a.clearing_price is not None:
         console.print(
-            f"  cleared at ¥{yuan(a.clearing_price)}: {a.sold:,} t sold, {a.unsold:,} t unsold, "
-            f"¥{yuan(a.value)} paid (journal entry {a.settle_entry_seq})",
+            f"  cleared at {money(a.clearing_price)}: {a.sold:,} t sold, {a.unsold:,} t unsold, "
+            f"{money(a.value)} paid (journal entry {a.settle_entry_seq})",
             highlight=False,
         )
     elif a.sold is not None:
@@ -187,8 +188,8 @@ def auction_bid(
     bid = receipt.bid
     note = " (repeat: nothing changed)" if receipt.replayed else ""
     console.print(
-        f"bid {bid.id} in auction {bid.auction_id}: {bid.qty:,} t at ¥{yuan(bid.price)} for "
-        f"{bid.account}, ¥{yuan(bid.amount)} reserved{note}",
+        f"bid {bid.id} in auction {bid.auction_id}: {bid.qty:,} t at {money(bid.price)} for "
+        f"{bid.account}, {money(bid.amount)} reserved{note}",
         highlight=False,
     )
 
@@ -249,7 +250,7 @@ def _print_block(block: blocks.BlockTrade, as_json: bool) -> None:
         return
     note = " (repeat: nothing changed)" if block.replayed else ""
     console.print(
-        f"block trade {block.id}: {block.qty:,} t {block.instrument} at ¥{yuan(block.price)} "
+        f"block trade {block.id}: {block.qty:,} t {block.instrument} at {money(block.price)} "
         f"from {block.seller} to {block.buyer} (proposed by the {block.proposer}): "
         f"[bold]{block.state}[/bold]{note}",
         highlight=False,
@@ -385,7 +386,7 @@ def block_list(
     for line in figures:
         console.print(
             f"{line.instrument}: {line.trades} block trades, {line.volume:,} t, "
-            f"¥{yuan(line.value)} on {line.day}; {line.cumulative_volume:,} t, "
-            f"¥{yuan(line.cumulative_value)} to date",
+            f"{money(line.value)} on {line.day}; {line.cumulative_volume:,} t, "
+            f"{money(line.cumulative_value)} to date",
             highlight=False,
         )

@@ -26,8 +26,9 @@ from openets.finance.views import (
     receipt_view,
     valuation_run_view,
 )
+from openets.money import money
 
-__all__ = ["app", "parse_day", "parse_yuan", "yuan"]
+__all__ = ["app", "parse_day", "parse_yuan"]
 
 app = typer.Typer(
     help="Carbon finance: allowance pledges.",
@@ -61,16 +62,11 @@ def parse_day(text: str, option: str) -> date:
         raise InvalidInput(f"{option} {text!r} is not a date (YYYY-MM-DD)") from None
 
 
-def yuan(fen: int) -> str:
-    """Fen as yuan with two decimals and thousands separators."""
-    return f"¥{Decimal(fen) / 100:,.2f}"
-
-
 def _summary(p: StoredPledge) -> str:
     t = p.terms
     return (
         f"pledge {p.id} ({p.status}): {t.quantity:,} t {t.instrument} of {p.borrower} "
-        f"for {p.lender}, loan {yuan(t.loan_fen)} {t.start}..{t.maturity}"
+        f"for {p.lender}, loan {money(t.loan_fen)} {t.start}..{t.maturity}"
     )
 
 
@@ -119,7 +115,7 @@ def create(
     p = receipt.pledge
     note = " (replayed: already recorded)" if receipt.replayed else ""
     console.print(
-        f"{_summary(p)}; worth {yuan(p.value_fen)} at a close of {yuan(p.close_fen)}/t, "
+        f"{_summary(p)}; worth {money(p.value_fen)} at a close of {money(p.close_fen)}/t, "
         f"journal entry {p.freeze_seq}{note}",
         highlight=False,
         soft_wrap=True,
@@ -149,9 +145,9 @@ def value(
         table.add_row(
             str(v.pledge.id),
             v.pledge.terms.instrument,
-            yuan(x.close_fen),
-            yuan(x.value_fen),
-            yuan(v.pledge.terms.loan_fen),
+            money(x.close_fen),
+            money(x.value_fen),
+            money(v.pledge.terms.loan_fen),
             "-" if x.ltv is None else f"{x.ltv:f}",
             f"{x.coverage:f}",
             x.level.value,
@@ -241,10 +237,10 @@ def list_(
             p.lender,
             p.terms.instrument,
             f"{p.terms.quantity:,}",
-            yuan(p.terms.loan_fen),
+            money(p.terms.loan_fen),
             p.terms.maturity.isoformat(),
             "-" if x is None else x.day.isoformat(),
-            "-" if x is None else yuan(x.value_fen),
+            "-" if x is None else money(x.value_fen),
             "-" if x is None or x.ltv is None else f"{x.ltv:f}",
         )
     console.print(table)
@@ -275,8 +271,8 @@ def show(
     for x in detail.valuations:
         table.add_row(
             x.day.isoformat(),
-            yuan(x.close_fen),
-            yuan(x.value_fen),
+            money(x.close_fen),
+            money(x.value_fen),
             "-" if x.ltv is None else f"{x.ltv:f}",
             f"{x.coverage:f}",
             x.level.value,

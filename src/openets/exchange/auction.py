@@ -32,6 +32,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from openets.errors import InvalidInput, RuleViolation
+from openets.money import yuan_grouped as yuan
 
 __all__ = [
     "MAX_SHARE",
@@ -54,12 +55,6 @@ MIN_BID = 1_000
 MAX_SHARE = Decimal("0.5")
 #: The default reserve price is the listing-trade VWAP of this many calendar months.
 RESERVE_MONTHS = 3
-
-
-def yuan(fen: int) -> str:
-    """A price or amount in fen as yuan text (``1609`` → ``16.09``)."""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100:,}.{abs(fen) % 100:02d}"
 
 
 @dataclass(frozen=True, slots=True)

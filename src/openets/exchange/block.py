@@ -24,6 +24,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from openets.errors import InvalidInput, NotAuthorised, RuleViolation
+from openets.money import yuan_grouped
 
 __all__ = [
     "BLOCK_BAND",
@@ -73,10 +74,6 @@ class PriceBand:
         return isinstance(price, int) and self.low <= price <= self.high
 
 
-def _yuan(fen: int) -> str:
-    return f"{fen // 100:,}.{fen % 100:02d}"
-
-
 def block_band(previous_close: int, width: Decimal = BLOCK_BAND) -> PriceBand:
     """The block band around ``previous_close`` (fen per tonne): ``ceil(close × (1 − width))``
     to ``floor(close × (1 + width))``, so every price in it is within ``width`` of the close."""
@@ -114,9 +111,10 @@ def check_block(
     band = block_band(previous_close, width)
     if price not in band:
         raise RuleViolation(
-            f"price {_yuan(price)} yuan/t is outside the block band {_yuan(band.low)}–"
-            f"{_yuan(band.high)} yuan/t (±{width:.0%} of the previous close "
-            f"{_yuan(previous_close)})"
+            f"price {yuan_grouped(price)} yuan/t is outside the block band "
+            f"{yuan_grouped(band.low)}–{yuan_grouped(band.high)} yuan/t "
+            f"(±{width:.0%} of the previous close "
+            f"{yuan_grouped(previous_close)})"
         )
     return band
 

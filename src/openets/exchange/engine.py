@@ -36,6 +36,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import StrEnum
 
 from openets.errors import RuleViolation
+from openets.money import yuan
 
 __all__ = [
     "MAX_LISTING_QTY",
@@ -122,13 +123,6 @@ class PriceBand:
 
     def __contains__(self, price: object) -> bool:
         return isinstance(price, int) and self.low <= price <= self.high
-
-
-def yuan(fen: int) -> str:
-    """Fen as yuan with two decimals: ``4520`` -> ``"45.20"``."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 # --- Reasons for a rejection, shared with the fast engine so both word them the same ---------

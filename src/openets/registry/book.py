@@ -21,6 +21,7 @@ from heapq import heapify, heappop, heappush
 from typing import Any, NamedTuple
 
 from openets.errors import InvalidInput, NotFound, RuleViolation
+from openets.money import yuan
 from openets.registry.instruments import parse_instrument
 from openets.registry.model import (
     CANCELLATION_ACCOUNT,
@@ -660,9 +661,9 @@ class Book:
         if position is None or available < amount:
             frozen = 0 if position is None else position.frozen
             raise RuleViolation(
-                f"insufficient funds: account {command.account!r} has ¥{yuan_text(available)} "
-                f"available (¥{yuan_text(available + frozen)} held, ¥{yuan_text(frozen)} "
-                f"reserved for orders), ¥{yuan_text(amount)} requested"
+                f"insufficient funds: account {command.account!r} has ¥{yuan(available)} "
+                f"available (¥{yuan(available + frozen)} held, ¥{yuan(frozen)} "
+                f"reserved for orders), ¥{yuan(amount)} requested"
             )
         self.dirty.add((command.account, FUNDS))
         blocks = position.take_largest(amount)
@@ -821,15 +822,8 @@ def _fen(amount: int) -> int:
     return amount
 
 
-def yuan_text(fen: int) -> str:
-    """Fen as yuan with two decimals: ``452000`` -> ``"4520.00"``."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole}.{cents:02d}"
-
-
 def _amount(instrument: str, quantity: int) -> str:
-    return f"¥{yuan_text(quantity)}" if instrument == FUNDS else f"{quantity} t"
+    return f"¥{yuan(quantity)}" if instrument == FUNDS else f"{quantity} t"
 
 
 _RULES: dict[type, Callable[[Book, Any], Draft]] = {

@@ -54,6 +54,7 @@ from openets.exchange.calendar import in_session
 from openets.exchange.market import Depth, InstrumentStatistics
 from openets.exchange.model import Bar, Order, Side, Trade, listing_band, parse_price, yuan
 from openets.exchange.store import ExchangeStore
+from openets.money import yuan_grouped
 from openets.registry import services as registry
 from openets.registry.instruments import parse_instrument
 from openets.web.i18n import translator
@@ -248,10 +249,7 @@ def _summaries(app: App, t: Callable[[str], str]) -> list[_Summary]:
 def _formatting() -> dict[str, Any]:
     def money(fen: int | None) -> str:
         """Fen as yuan with thousands separators and two decimals; "—" for none."""
-        if fen is None:
-            return "—"
-        whole, cents = divmod(abs(fen), 100)
-        return f"{'-' if fen < 0 else ''}{whole:,}.{cents:02d}"
+        return "—" if fen is None else yuan_grouped(fen)
 
     def signed(fen: int | None) -> str:
         if fen is None:

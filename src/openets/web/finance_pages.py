@@ -30,6 +30,7 @@ from openets.finance import services
 from openets.finance.rules import PledgeStatus
 from openets.finance.store import StoredPledge, StoredValuation
 from openets.finance.views import call_level_fen, margin_level_fen
+from openets.money import money
 from openets.web.i18n import translator
 from openets.web.routes import (
     _decorate,
@@ -54,24 +55,20 @@ _STATUSES = [s.value for s in PledgeStatus]
 router = APIRouter(include_in_schema=False)
 
 
-def _yuan(fen: int) -> str:
-    return f"¥{Decimal(fen) / 100:,.2f}"
-
-
 def _ratio(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:f}"
 
 
 def _helpers() -> dict[str, Any]:
     return {
-        "yuan": _yuan,
+        "yuan": money,
         "ratio": _ratio,
         "margin_fen": margin_level_fen,
         "call_fen": call_level_fen,
     }
 
 
-def _fen_to_yuan(fen: int) -> float:
+def _fen_tomoney(fen: int) -> float:
     """Chart points only (ECharts plots floats): yuan to the fen, for display."""
     return round(fen / 100, 2)
 
@@ -84,7 +81,7 @@ def valuation_chart(
     days = [v.day.isoformat() for v in valuations]
 
     def flat(fen: int) -> list[float]:
-        return [_fen_to_yuan(fen)] * len(days)
+        return [_fen_tomoney(fen)] * len(days)
 
     def line(name: str, data: list[float], dashed: bool = False) -> dict[str, Any]:
         series: dict[str, Any] = {"name": name, "type": "line", "data": data, "symbol": "none"}
@@ -101,7 +98,7 @@ def valuation_chart(
         "yAxis": {"type": "value", "name": t("finance.unit.yuan"), "scale": True},
         "series": [
             {
-                **line(t("finance.col.value"), [_fen_to_yuan(v.value_fen) for v in valuations]),
+                **line(t("finance.col.value"), [_fen_tomoney(v.value_fen) for v in valuations]),
                 "symbol": "circle",
             },
             line(t("finance.col.loan"), flat(pledge.terms.loan_fen)),

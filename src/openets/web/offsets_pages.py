@@ -25,6 +25,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from openets.errors import OpenETSError
+from openets.money import yuan_grouped as yuan
 from openets.offsets import services
 from openets.offsets.methodologies import METHODOLOGIES, PROJECT_TYPES
 from openets.offsets.projects import AREA_TAGS, SCHEMES
@@ -42,14 +43,6 @@ router = APIRouter(include_in_schema=False)
 
 
 # --- formatting -----------------------------------------------------------------------------
-
-
-def yuan(fen: int) -> str:
-    """Integer fen as yuan with thousands separators and two decimals: ``123456`` ->
-    ``1,234.56`` (exact: no float on the way)."""
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(int(fen)), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 def city_label(city: str, t: Callable[[str], str]) -> str:

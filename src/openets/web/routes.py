@@ -45,6 +45,7 @@ from openets.errors import (
     NotFound,
     OpenETSError,
 )
+from openets.money import money
 from openets.registry import services
 from openets.registry.audit import verify
 from openets.registry.instruments import parse_instrument
@@ -133,11 +134,7 @@ def tonnes(value: int) -> str:
 def amount(value: int, instrument: str) -> str:
     """A position of ``instrument``: tonnes as :func:`tonnes`, the exchange's funds (``CNY``,
     held in fen) as yuan: ``123456789`` -> ``¥1,234,567.89``."""
-    if instrument != FUNDS:
-        return tonnes(value)
-    sign = "-" if value < 0 else ""
-    yuan, fen = divmod(abs(int(value)), 100)
-    return f"{sign}¥{yuan:,}.{fen:02d}"
+    return money(value) if instrument == FUNDS else tonnes(value)
 
 
 def cst_text(utc: str) -> str:
