@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pages import field
 
 from openets import App
 from openets.api.app import create_api
@@ -76,16 +77,6 @@ def log_in(client: TestClient, name: str) -> None:
         "/login", data={"name": name, "password": PASSWORD}, follow_redirects=False
     )
     assert answer.status_code == 303, answer.text
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
-
-
-def field(html: str, name: str) -> str:
-    match = re.search(rf'<dd[^>]* data-field="{name}"[^>]*>(.*?)</dd>', html, re.S)
-    assert match is not None, f"no field {name}"
-    return text_of(match.group(1))
 
 
 def rows(html: str, attribute: str) -> list[str]:

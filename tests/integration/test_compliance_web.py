@@ -25,16 +25,14 @@ allocation deadline is extended from 2025-07-01 to 2025-07-15 (14 days left).
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from html import unescape
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pages import chart_options, col, field, row_of
 
 from openets import App
 from openets.allocation import services as allocation
@@ -137,41 +135,8 @@ def log_in(client: TestClient, name: str) -> None:
     assert answer.status_code == 303, answer.text
 
 
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
-
-
-def row_of(html: str, **attributes: str) -> str:
-    wanted = "".join(rf'[^>]* data-{k}="{re.escape(v)}"' for k, v in attributes.items())
-    match = re.search(rf"<tr{wanted}[^>]*>(.*?)</tr>", html, re.S)
-    assert match is not None, f"no row {attributes}"
-    return match.group(1)
-
-
-def col(row: str, name: str) -> str:
-    match = re.search(rf'<t[dh][^>]* data-col="{name}"[^>]*>(.*?)</t[dh]>', row, re.S)
-    assert match is not None, f"no cell {name}"
-    return text_of(match.group(1))
-
-
-def field(html: str, name: str) -> str:
-    match = re.search(rf'<dd[^>]* data-field="{name}"[^>]*>(.*?)</dd>', html, re.S)
-    assert match is not None, f"no field {name}"
-    return text_of(match.group(1))
-
-
 def rows(html: str, attribute: str = "entity") -> list[str]:
     return re.findall(rf'<tr data-{attribute}="([^"]+)"', html)
-
-
-def chart_options(html: str, chart: str) -> dict[str, Any]:
-    assert f'data-chart="{chart}-options"' in html
-    match = re.search(
-        rf'<script type="application/json" id="{chart}-options">(.*?)</script>', html, re.S
-    )
-    assert match is not None
-    options: dict[str, Any] = json.loads(match.group(1))
-    return options
 
 
 # --- the status board -----------------------------------------------------------------------

@@ -25,10 +25,10 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
+from pages import col, field, row_of, text_of
 
 from openets import App
 from openets.api.app import create_api
@@ -96,29 +96,6 @@ def log_in(client: TestClient, name: str) -> None:
         "/login", data={"name": name, "password": PASSWORD}, follow_redirects=False
     )
     assert answer.status_code == 303, answer.text
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
-
-
-def row_of(html: str, **attributes: str) -> str:
-    wanted = "".join(rf'[^>]* data-{k}="{re.escape(v)}"' for k, v in attributes.items())
-    match = re.search(rf"<tr{wanted}[^>]*>(.*?)</tr>", html, re.S)
-    assert match is not None, f"no row {attributes}"
-    return match.group(1)
-
-
-def col(row: str, name: str) -> str:
-    match = re.search(rf'<t[dh][^>]* data-col="{name}"[^>]*>(.*?)</t[dh]>', row, re.S)
-    assert match is not None, f"no cell {name}"
-    return text_of(match.group(1))
-
-
-def field(html: str, name: str) -> str:
-    match = re.search(rf'<dd[^>]* data-field="{name}"[^>]*>(.*?)</dd>', html, re.S)
-    assert match is not None, f"no field {name}"
-    return text_of(match.group(1))
 
 
 def ladder(html: str) -> list[tuple[str, str, str]]:

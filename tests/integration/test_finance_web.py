@@ -19,6 +19,7 @@ from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
+from pages import text_of
 
 from openets import App
 from openets.api.app import create_api
@@ -98,10 +99,6 @@ def log_in(client: TestClient, name: str) -> None:
         "/login", data={"name": name, "password": PASSWORD}, follow_redirects=False
     )
     assert answer.status_code == 303, answer.text
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
 
 
 def row_of(html: str, **attributes: str) -> str:

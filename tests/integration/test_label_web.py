@@ -7,11 +7,11 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterator
-from html import unescape
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pages import field
 
 from openets import App
 from openets.api.app import create_api
@@ -52,16 +52,6 @@ def client(app: App) -> Iterator[tuple[TestClient, dict[str, str]]]:
 
 def auth(keys: dict[str, str], who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {keys[who]}"}
-
-
-def text_of(html: str) -> str:
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
-
-
-def field(html: str, name: str) -> str:
-    match = re.search(rf'<dd[^>]* data-field="{name}"[^>]*>(.*?)</dd>', html, re.S)
-    assert match is not None, name
-    return text_of(match.group(1))
 
 
 def test_api_footprint_issue_verify_revoke(client: tuple[TestClient, dict[str, str]]) -> None:
