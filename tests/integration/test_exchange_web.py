@@ -207,6 +207,9 @@ def test_trading_page_shows_book_trades_and_own_orders(client: TestClient) -> No
     assert 'sse-connect="/exchange/trade/GDEA-2025/events"' in html
     assert "vendor/htmx-ext-sse.js" in html
     assert field(html, "session") == "open"  # 2025-07-01 10:00 CST, a trading day
+    chinese = client.get(f"/exchange/trade/{CODE}?lang=zh").text
+    assert "(¥/吨)" in chinese
+    assert "(t)" not in chinese
 
 
 def test_trading_page_says_when_the_market_is_closed(client: TestClient, market: App) -> None:
