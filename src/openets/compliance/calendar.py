@@ -26,7 +26,7 @@ from openets.compliance.jurisdiction import load_jurisdiction
 from openets.compliance.store import ComplianceStore, Extension
 from openets.errors import InvalidInput, RuleViolation
 from openets.mrv.entities import parse_jurisdiction
-from openets.mrv.permissions import Actor, require_regulator
+from openets.mrv.permissions import Actor, actor_name, require_regulator
 
 __all__ = [
     "DEADLINES",
@@ -248,7 +248,7 @@ def extend_deadlines(
                     "longer be extended"
                 )
             store.save_extension(
-                Extension(jurisdiction, year, name, new_date, why, by.name or "anonymous", now)
+                Extension(jurisdiction, year, name, new_date, why, actor_name(by), now)
             )
             moved.append(year_calendar(connection, jurisdiction, year)[name])
         return moved

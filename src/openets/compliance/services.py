@@ -66,6 +66,7 @@ from openets.errors import Conflict, InvalidInput, NotAuthorised, RuleViolation
 from openets.mrv.entities import parse_jurisdiction
 from openets.mrv.permissions import (
     Actor,
+    actor_name,
     acts_for,
     acts_for_name,
     is_regulator,
@@ -377,12 +378,12 @@ def surrender(
             entry_seq=entry.seq,
             key=key,
             fingerprint=fingerprint,
-            actor=by.name or "anonymous",
+            actor=actor_name(by),
             at=at,
             lines=lines,
         )
         return SurrenderReceipt(
-            surrender_id, entity.id, year, entry.seq, tuple(lines), by.name or "anonymous", at, key
+            surrender_id, entity.id, year, entry.seq, tuple(lines), actor_name(by), at, key
         )
 
     return app.write_unique(work)
@@ -697,7 +698,7 @@ def close_year(
                         line.entity_id, "penalty", year, result.deduction_next_year, now
                     )
             if name not in closed:
-                store.insert_closed(ClosedYear(name, year, by.name or "anonymous", now))
+                store.insert_closed(ClosedYear(name, year, actor_name(by), now))
                 newly.append(name)
         after = store.closed_years(year)
         return CloseOutcome(

@@ -51,7 +51,15 @@ from openets.exchange.auction import (
     yuan,
 )
 from openets.exchange.settlement import settle_in
-from openets.mrv.permissions import OPERATOR, Actor, Operator, is_regulator, require_regulator, who
+from openets.mrv.permissions import (
+    OPERATOR,
+    Actor,
+    Operator,
+    actor_name,
+    is_regulator,
+    require_regulator,
+    who,
+)
 from openets.registry.instruments import parse_instrument
 from openets.registry.model import (
     FUNDS,
@@ -248,10 +256,6 @@ def _next_id(connection: Connection, column: Any) -> int:
     return int(connection.execute(select(func.coalesce(func.max(column), 0))).scalar_one()) + 1
 
 
-def _actor_name(actor: Actor) -> str:
-    return actor.name if isinstance(actor, Operator) else actor.name or "anonymous"
-
-
 def _positive(value: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInput(f"{what} must be a positive whole number, got {value!r}")
@@ -364,7 +368,7 @@ def announce(
                 closes_at=closes_at,
                 state=AuctionState.ANNOUNCED.value,
                 lot_entry_seq=entry.seq,
-                announced_by=_actor_name(by),
+                announced_by=actor_name(by),
                 announced_at=stamp,
                 key=key,
                 fingerprint=fingerprint if key else None,
@@ -460,7 +464,7 @@ def place_bid(
                 price=price,
                 placed_at=utc_text(now),
                 freeze_entry_seq=entry.seq,
-                actor=_actor_name(by),
+                actor=actor_name(by),
                 key=key,
                 fingerprint=fingerprint if key else None,
             )
@@ -539,7 +543,7 @@ def clear_auction(app: App, auction_id: int, *, by: Actor = OPERATOR) -> Auction
                 sold=result.sold,
                 unsold=result.unsold,
                 settle_entry_seq=entry.seq,
-                cleared_by=_actor_name(by),
+                cleared_by=actor_name(by),
                 cleared_at=stamp,
             )
         )

@@ -52,7 +52,15 @@ from openets.exchange.calendar import after_close, require_in_session
 from openets.exchange.services import require_closed_before
 from openets.exchange.settlement import settle_in
 from openets.exchange.store import ExchangeStore
-from openets.mrv.permissions import OPERATOR, Actor, Operator, is_regulator, require_regulator, who
+from openets.mrv.permissions import (
+    OPERATOR,
+    Actor,
+    Operator,
+    actor_name,
+    is_regulator,
+    require_regulator,
+    who,
+)
 from openets.registry.instruments import parse_instrument
 from openets.registry.model import FUNDS, ReservationLine, TradeLine, optional_key
 from openets.registry.store import LedgerStore
@@ -154,10 +162,6 @@ def _load(connection: Connection, block_id: int) -> BlockTrade:
     return _block_of(row)
 
 
-def _actor_name(actor: Actor) -> str:
-    return actor.name if isinstance(actor, Operator) else actor.name or "anonymous"
-
-
 def _member_name(connection: Connection, account: str) -> str:
     member = ExchangeStore(connection).member(account)
     if member is None:
@@ -246,7 +250,7 @@ def propose_block(
             trade_date=day,
             previous_close=close,
             proposed_at=utc_text(now),
-            proposed_by=_actor_name(by),
+            proposed_by=actor_name(by),
             reserve_entry_seq=0,
             decided_at=None,
             decided_by=None,
@@ -320,7 +324,7 @@ def _release(
             .values(
                 state=state.value,
                 decided_at=stamp,
-                decided_by=_actor_name(by),
+                decided_by=actor_name(by),
                 release_entry_seq=entry.seq,
             )
         )
@@ -365,7 +369,7 @@ def confirm_block(app: App, block_id: int, party: str, *, by: Actor = OPERATOR) 
             .values(
                 state=BlockState.CONFIRMED.value,
                 decided_at=stamp,
-                decided_by=_actor_name(by),
+                decided_by=actor_name(by),
                 settle_entry_seq=entry.seq,
             )
         )

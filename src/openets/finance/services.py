@@ -58,7 +58,7 @@ from openets.finance.rules import (
     status_after,
 )
 from openets.finance.store import FinanceStore, StoredPledge, StoredValuation
-from openets.mrv.permissions import OPERATOR, Actor, is_regulator, who
+from openets.mrv.permissions import OPERATOR, Actor, actor_name, is_regulator, who
 from openets.registry.instruments import parse_instrument
 from openets.registry.model import (
     MAX_KEY,
@@ -164,10 +164,6 @@ def closing_price_of(app: App, instrument: str, day: date) -> int | None:
     from openets.exchange.market import closing_price  # the exchange owns the close
 
     return closing_price(app, instrument, day)
-
-
-def _actor_name(by: Actor) -> str:
-    return by.name or "anonymous"
 
 
 def _owned(connection: Connection, owner: str) -> set[str]:
@@ -312,7 +308,7 @@ def create_pledge(
             value_fen=value,
             key=key,
             fingerprint=fingerprint,
-            actor=_actor_name(by),
+            actor=actor_name(by),
             at=utc_text(app.clock.now()),
         )
         freeze = FreezeUnits(code, quantity, borrower, key=_registry_key(pledge_id, "freeze"))
@@ -442,7 +438,7 @@ def release_pledge(app: App, pledge_id: int, *, by: Actor) -> PledgeReceipt:
             PledgeStatus.RELEASED,
             unfreeze_seq=entry.seq,
             transfer_seq=None,
-            actor=_actor_name(by),
+            actor=actor_name(by),
             at=utc_text(app.clock.now()),
         )
         return PledgeReceipt(_existing(store, pledge.id))
@@ -493,7 +489,7 @@ def declare_default(app: App, pledge_id: int, *, by: Actor) -> PledgeReceipt:
             PledgeStatus.DEFAULTED,
             unfreeze_seq=unfreeze.seq,
             transfer_seq=transfer.seq,
-            actor=_actor_name(by),
+            actor=actor_name(by),
             at=utc_text(app.clock.now()),
         )
         return PledgeReceipt(_existing(store, pledge.id))

@@ -47,6 +47,11 @@ def actor_role(actor: Actor) -> str:
     return actor.role if isinstance(actor, Operator) else actor.role.value
 
 
+def actor_name(actor: Actor) -> str:
+    """The name recorded with a step (``operator`` for the command-line operator)."""
+    return actor.name or "anonymous"
+
+
 def who(actor: Actor) -> str:
     """The actor in words, for refusals."""
     if isinstance(actor, Operator):

@@ -22,6 +22,7 @@ from openets.bootstrap import App
 from openets.clock import business_date, utc_text
 from openets.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from openets.mrv.calc import decimal_text
+from openets.mrv.permissions import actor_name
 from openets.offsets import permissions as may
 from openets.offsets.methodologies import get_methodology
 from openets.offsets.permissions import Actor
@@ -96,10 +97,6 @@ def _project(store: OffsetStore, project_id: str) -> Project:
     if project is None:
         raise NotFound(f"project {project_id!r} does not exist")
     return project
-
-
-def _who(actor: Actor) -> str:
-    return actor.name or "anonymous"
 
 
 # --- projects -------------------------------------------------------------------------------
@@ -302,7 +299,7 @@ def submit_report(
             exact=decimal_text(reduction.exact),
             detail=dict(reduction.detail),
             status=ReportStatus.SUBMITTED,
-            submitted_by=_who(by),
+            submitted_by=actor_name(by),
             verified_by=None,
             approved_by=None,
             created_at=_now(app),
@@ -333,7 +330,7 @@ def _step(
             raise NotFound(f"monitoring report {report_id!r} does not exist")
         if report.status is not frm:
             raise RuleViolation(f"monitoring report {report_id} is {report.status}, not {frm}")
-        store.update_report(report_id, status=to.value, **{column: _who(by)})
+        store.update_report(report_id, status=to.value, **{column: actor_name(by)})
         updated = store.load_report(report_id)
         assert updated is not None
         return updated
@@ -493,7 +490,7 @@ def record_sale(
             income_fen=quantity * price_fen,
             buyer=buyer,
             date=day.isoformat(),
-            recorded_by=_who(by),
+            recorded_by=actor_name(by),
             recorded_at=_now(app),
         )
         return replace(sale, id=store.insert_sale(sale))
