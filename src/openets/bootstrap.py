@@ -10,12 +10,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from openets.clock import Clock, SystemClock
+from openets.clock import Clock, SystemClock, business_date
 from openets.db.engine import READ_ONLY, make_engine
 from openets.settings import Settings
 
@@ -44,6 +45,10 @@ class App:
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
+
+    def today(self) -> date:
+        """The business date (CST) of the application's clock."""
+        return business_date(self.clock.now())
 
     def write(self, work: Callable[[Connection], R], attempts: int = 6) -> R:
         """Run ``work`` in one write transaction, retrying it whole on transient lock errors.

@@ -203,7 +203,7 @@ def block_list(
     **Who may call:** anyone (the public sees the confirmed trades only).
     """
     listed = blocks.block_list(app, day, by=user)
-    figures = blocks.block_statistics(app, day or blocks.today(app))
+    figures = blocks.block_statistics(app, day or app.today())
     return {
         "trades": [blocks.block_document(b, parties) for b, parties in listed],
         "statistics": blocks.statistics_document(figures),

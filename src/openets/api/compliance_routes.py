@@ -20,7 +20,7 @@ from openets.api.problems import problem_responses
 from openets.api.registry_routes import IdempotencyKey
 from openets.auth.model import Role
 from openets.compliance import services
-from openets.compliance.calendar import extend_deadlines, parse_deadline, today
+from openets.compliance.calendar import extend_deadlines, parse_deadline
 from openets.compliance.views import (
     calendars_view,
     close_view,
@@ -192,7 +192,7 @@ def deadlines(
     **Who may call:** anyone, without login.
     """
     del user
-    return calendars_view(year, services.calendars(app, year, jurisdiction), today(app))
+    return calendars_view(year, services.calendars(app, year, jurisdiction), app.today())
 
 
 @router.get(

@@ -21,7 +21,6 @@ from openets.api.deps import AppDep, Caller, CurrentUser
 from openets.api.problems import problem_responses
 from openets.api.registry_routes import IdempotencyKey
 from openets.auth.model import Role
-from openets.clock import business_date
 from openets.evaluation.indicators import evaluation_view
 from openets.evaluation.services import evaluate_enterprise
 from openets.labels import services
@@ -53,10 +52,6 @@ class RevokeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=500)
-
-
-def _today(app: AppDep) -> date:
-    return business_date(app.clock.now())
 
 
 @router.post("/footprint", openapi_extra=roles(ANYONE), responses=_READ)
@@ -109,7 +104,7 @@ def list_labels(app: AppDep, company: str | None = None) -> Document:
 
     **Who may call:** anyone.
     """
-    on = _today(app)
+    on = app.today()
     return {"labels": [label_view(label, on) for label in services.list_labels(app, company)]}
 
 
@@ -143,7 +138,7 @@ def import_foreign(body: Annotated[Document, Body()], app: AppDep, user: Current
 
     **Who may call:** regulator.
     """
-    return label_view(services.import_foreign(app, body, by=user), _today(app))
+    return label_view(services.import_foreign(app, body, by=user), app.today())
 
 
 @router.post("/evaluate", openapi_extra=roles(ANYONE), responses=_READ)
@@ -162,7 +157,7 @@ def get_label(label_id: LabelPath, app: AppDep) -> Document:
 
     **Who may call:** anyone.
     """
-    return label_view(services.get_label(app, label_id), _today(app))
+    return label_view(services.get_label(app, label_id), app.today())
 
 
 @router.post("/{label_id}/revoke", openapi_extra=roles(ISSUERS), responses=_WRITE)
@@ -171,7 +166,7 @@ def revoke(label_id: LabelPath, body: RevokeBody, app: AppDep, user: CurrentUser
 
     **Who may call:** regulator; the verifier who issued it.
     """
-    return label_view(services.revoke(app, label_id, body.reason, by=user), _today(app))
+    return label_view(services.revoke(app, label_id, body.reason, by=user), app.today())
 
 
 @router.get("/{label_id}/export-hk", openapi_extra=roles(ANYONE), responses=_READ)

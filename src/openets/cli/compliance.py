@@ -16,7 +16,7 @@ from rich.table import Table
 from openets.cli.context import console, get_app, print_json
 from openets.cli.entities import AS_USER, JSON, actor
 from openets.compliance import services
-from openets.compliance.calendar import extend_deadlines, parse_deadline, today
+from openets.compliance.calendar import extend_deadlines, parse_deadline
 from openets.compliance.views import (
     calendars_view,
     close_view,
@@ -221,7 +221,7 @@ def deadlines(
     """The deadlines of year N, extensions applied, with the days left."""
     application = get_app(ctx)
     calendars = services.calendars(application, year, jurisdiction)
-    on = today(application)
+    on = application.today()
     if as_json:
         print_json(calendars_view(year, calendars, on))
         return

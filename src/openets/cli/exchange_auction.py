@@ -362,7 +362,7 @@ def block_list(
     app_ = get_app(ctx)
     when = _date(day)
     listed = blocks.block_list(app_, when, by=actor(ctx, user))
-    figures = blocks.block_statistics(app_, when or blocks.today(app_))
+    figures = blocks.block_statistics(app_, when or app_.today())
     if as_json:
         print_json(
             {

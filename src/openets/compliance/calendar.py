@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy import Connection
 
 from openets.bootstrap import App
-from openets.clock import business_date, utc_text
+from openets.clock import utc_text
 from openets.compliance.jurisdiction import load_jurisdiction
 from openets.compliance.store import ComplianceStore, Extension
 from openets.errors import InvalidInput, RuleViolation
@@ -38,7 +38,6 @@ __all__ = [
     "parse_deadline",
     "require_on_time",
     "require_year_over",
-    "today",
     "year_calendar",
 ]
 
@@ -97,11 +96,6 @@ class YearCalendar:
             if deadline.name == name:
                 return deadline
         raise KeyError(name)
-
-
-def today(app: App) -> date:
-    """The business date (CST) of the application's clock."""
-    return business_date(app.clock.now())
 
 
 def parse_deadline(text: str) -> str:

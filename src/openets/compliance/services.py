@@ -32,7 +32,6 @@ from openets.compliance.calendar import (
     YearCalendar,
     require_on_time,
     require_year_over,
-    today,
     year_calendar,
 )
 from openets.compliance.coverage import CoverageLine, coverage
@@ -315,7 +314,7 @@ def surrender(
                 f"not covered: {entity.id} is not covered in {year} ({line.reason}), so it has "
                 "nothing to surrender for that year"
             )
-        on = today(app)
+        on = app.today()
         require_year_over(year, on)
         if config.name in store.closed_years(year):
             raise RuleViolation(f"{config.name} {year} is closed: no more surrenders for it")
@@ -517,7 +516,7 @@ def compliance_status(
     own.
     """
     _year(year)
-    on = today(app)
+    on = app.today()
     with app.reading() as connection:
         lines = _scoped(connection, year, entity_id=entity_id, jurisdiction=jurisdiction, by=by)
         if not include_not_required:
@@ -630,7 +629,7 @@ def close_year(
         store = ComplianceStore(connection)
         lines = [line for line in coverage(connection, year, jurisdiction=wanted) if line.covered]
         names = [wanted] if wanted else sorted({line.jurisdiction for line in lines})
-        on = today(app)
+        on = app.today()
         closed = store.closed_years(year)
         penalised = {p.entity_id for p in store.penalties(year)}
         totals = store.totals(year)
@@ -816,7 +815,7 @@ def entity_position(app: App, entity_id: str, year: int, *, by: Actor) -> Entity
     """What ``entity_id`` holds, owes and has surrendered for ``year``, its offset headroom and
     its deadlines (the entity itself or the regulator)."""
     _year(year)
-    on = today(app)
+    on = app.today()
     with app.reading() as connection:
         entity = MrvStore(connection).existing_entity(entity_id)
         _require_see(by, entity.id, entity.name)
@@ -862,4 +861,4 @@ def deadlines_view(app: App, jurisdiction: str, year: int) -> dict[str, Any]:
     from openets.compliance.views import calendar_view
 
     (calendar,) = calendars(app, year, jurisdiction)
-    return calendar_view(calendar, today(app))
+    return calendar_view(calendar, app.today())

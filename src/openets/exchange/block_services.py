@@ -79,7 +79,6 @@ __all__ = [
     "reject_block",
     "show_block",
     "statistics_document",
-    "today",
     "withdraw_block",
 ]
 
@@ -455,11 +454,6 @@ def _may_see_parties(actor: Actor, owners: set[str]) -> bool:
     )
 
 
-def today(app: App) -> date:
-    """The business date (CST) of the app's clock."""
-    return business_date(app.clock.now())
-
-
 def _owners(connection: Connection, block: BlockTrade) -> set[str]:
     store = ExchangeStore(connection)
     return {m.name for m in map(store.member, (block.seller, block.buyer)) if m is not None}
@@ -487,7 +481,7 @@ def block_list(
     """The block trades of a business date (default today), oldest first, each with whether
     the caller may see its parties. The regulator sees every proposal; a member its own
     proposals and everyone's confirmed trades; anyone else the confirmed trades."""
-    text = (day or today(app)).isoformat()
+    text = (day or app.today()).isoformat()
     with app.reading() as connection:
         rows = connection.execute(
             select(block_trades)

@@ -80,7 +80,7 @@ def demo_pledges(app: App, seed: int) -> int:
         for line in services.list_pledges(app, by=OPERATOR)
         if (line.pledge.key or "").startswith(prefix)
     ]
-    today = services.today(app)
+    today = app.today()
     if not existing:
         existing = _create(app, seed, prefix, today)
     days = sorted({d for p in existing for d in _closed_days(app, p.terms.instrument, today)})

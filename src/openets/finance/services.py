@@ -38,7 +38,7 @@ from sqlalchemy import Connection, select
 
 from openets.auth.model import Role, User
 from openets.bootstrap import App
-from openets.clock import business_date, utc_text
+from openets.clock import utc_text
 from openets.db import schema
 from openets.errors import Conflict, InvalidInput, NotAuthorised, NotFound, RuleViolation
 from openets.finance.rules import (
@@ -88,7 +88,6 @@ __all__ = [
     "parse_status",
     "pledged_units",
     "release_pledge",
-    "today",
     "value_pledges",
 ]
 
@@ -151,11 +150,6 @@ class ValuationRun:
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def today(app: App) -> date:
-    """The business date (CST) of the application's clock."""
-    return business_date(app.clock.now())
 
 
 def closing_price_of(app: App, instrument: str, day: date) -> int | None:
@@ -276,7 +270,7 @@ def create_pledge(
         f"pledge|{borrower}|{lender}|{code}|{quantity}|{loan_fen}|{start}|{maturity}|"
         f"{terms.ltv_limit}|{terms.margin}|{terms.call}"
     )
-    on = today(app)
+    on = app.today()
     close = closing_price_of(app, code, on)  # read before the write: the exchange's own query
 
     def replay(earlier: StoredPledge) -> PledgeReceipt:
@@ -353,7 +347,7 @@ def value_pledges(app: App, day: date | None = None, *, by: Actor) -> ValuationR
     """
     if not is_regulator(by):
         raise NotAuthorised(f"{who(by)} may not value pledges: only the regulator may")
-    on = day or today(app)
+    on = day or app.today()
     with app.reading() as connection:
         candidates = FinanceStore(connection).pledges(
             statuses=(PledgeStatus.ACTIVE, PledgeStatus.WARNING)
@@ -464,7 +458,7 @@ def declare_default(app: App, pledge_id: int, *, by: Actor) -> PledgeReceipt:
             pledge.id,
             pledge.status,
             pledge.terms.maturity,
-            today(app),
+            app.today(),
             None if latest is None else latest.level,
         )
         terms = pledge.terms

@@ -97,10 +97,6 @@ def label_status(label: StoredLabel, on: date) -> str:
     return LabelStatus.VALID
 
 
-def _today(app: App) -> date:
-    return business_date(app.clock.now())
-
-
 # --- footprint ------------------------------------------------------------------------------
 
 
@@ -221,7 +217,7 @@ def issue(
         named = data.get("verifier") if isinstance(data, dict) else None
         verifier = named if isinstance(named, str) and named.strip() else _issuer(by)
     verifier = _text(verifier, "verifier (the verification body, --verifier)")
-    today = _today(app)
+    today = app.today()
     start = valid_from or today
     if valid_until < start:
         raise InvalidInput(f"valid until {valid_until} is before valid from {start}")
@@ -336,7 +332,7 @@ def verify(app: App, document: Any) -> Verification:
     registry's key, then every field against the registry's record (naming each one that
     differs), and revocation."""
     certificate = Certificate.from_document(document)
-    on = _today(app)
+    on = app.today()
     key = _ensure_key(app)
     problems = check_certificate(certificate, load_public_pem(key.public_pem), on)
     stored = _record_of(app, certificate)
@@ -414,7 +410,7 @@ def export_hk(app: App, label_id: str) -> dict[str, Any]:
     if label.origin != "issued":
         raise RuleViolation(f"{label.id} was imported: only labels issued here are exported")
     certificate = Certificate.from_document(label.document)
-    return hk_export(certificate, label_status(label, _today(app)))
+    return hk_export(certificate, label_status(label, app.today()))
 
 
 def import_foreign(app: App, document: Mapping[str, Any], *, by: Actor) -> StoredLabel:
@@ -423,7 +419,7 @@ def import_foreign(app: App, document: Mapping[str, Any], *, by: Actor) -> Store
     :class:`Conflict`."""
     if not is_regulator(by):
         raise NotAuthorised(f"{who(by)} may not import certificates: only a regulator may")
-    on = _today(app)
+    on = app.today()
     foreign = parse_foreign(document, on)
     fingerprint = hashlib.sha256(
         json.dumps(foreign.document, sort_keys=True, default=str).encode("utf-8")

@@ -42,7 +42,7 @@ from openets.auth import User
 from openets.auth.model import Role
 from openets.bootstrap import App
 from openets.compliance import services as compliance
-from openets.compliance.calendar import Deadline, today
+from openets.compliance.calendar import Deadline
 from openets.compliance.jurisdiction import SectorAllocation, load_jurisdiction
 from openets.compliance.rules import ComplianceStatus
 from openets.compliance.services import EntityStatus, Holding
@@ -111,7 +111,7 @@ def default_year(app: App, *, allocation: bool = False) -> int:
         ).scalar()
     order = (allocated, verified) if allocation else (verified, allocated)
     known = [int(y) for y in order if y is not None]
-    return known[0] if known else today(app).year - 1
+    return known[0] if known else app.today().year - 1
 
 
 def _label(t: Callable[[str], str], key: str, fallback: str) -> str:
@@ -174,7 +174,7 @@ class _DeadlineRow:
 
 
 def _deadline_rows(deadlines: Iterable[Deadline], app: App) -> list[_DeadlineRow]:
-    on = today(app)
+    on = app.today()
     return [_DeadlineRow(d, (d.date - on).days) for d in deadlines]
 
 
@@ -303,7 +303,7 @@ def board(
         "covered": sum(1 for s in everyone if s.covered),
         "jurisdictions": present,
         "calendars": [(c, _deadline_rows(c.deadlines, application)) for c in calendars],
-        "today": today(application),
+        "today": application.today(),
         "chart": sector_chart(everyone, t) if any(s.covered for s in everyone) else None,
         "totals": {
             "verified": sum(s.verified_tco2 or 0 for s in rows),

@@ -142,7 +142,7 @@ def pledges_page(request: Request, status: str | None = None) -> Response:
         "total": len(everyone),
         "pledged": services.pledged_units(rows),
         "loans": sum(line.pledge.terms.loan_fen for line in rows if line.pledge.status.is_open),
-        "today": services.today(application),
+        "today": application.today(),
     }
     if _is_htmx(request):
         return _render(request, "finance_pledge_rows.html", context)
