@@ -31,7 +31,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from openets.auth.model import Role, User
 from openets.bootstrap import App
@@ -51,6 +51,7 @@ from openets.exchange.auction import (
     yuan,
 )
 from openets.exchange.settlement import settle_in
+from openets.exchange.store import next_id
 from openets.mrv.permissions import (
     OPERATOR,
     Actor,
@@ -251,11 +252,6 @@ def _load_bids(connection: Connection, auction_id: int) -> list[StoredBid]:
     return [_bid_of(r) for r in connection.execute(query.order_by(auction_bids.c.id))]
 
 
-def _next_id(connection: Connection, column: Any) -> int:
-    # called under the journal head lock: no other writer takes the same id
-    return int(connection.execute(select(func.coalesce(func.max(column), 0))).scalar_one()) + 1
-
-
 def _positive(value: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise InvalidInput(f"{what} must be a positive whole number, got {value!r}")
@@ -345,7 +341,7 @@ def announce(
             first, last = reserve_window(business_date(now))
             price = reserve_from_vwap(market.vwap(connection, code, first, last))
             window = (first.isoformat(), last.isoformat())
-        auction_id = _next_id(connection, auctions.c.id)
+        auction_id = next_id(connection, auctions.c.id)
         entry = settle_in(
             app,
             connection,
@@ -446,7 +442,7 @@ def place_bid(
                 f"bidding in auction {auction_id} closed at {_local(auction.closes_at)}"
             )
         check_bid(qty, price, auction.reserve)
-        bid_id = _next_id(connection, auction_bids.c.id)
+        bid_id = next_id(connection, auction_bids.c.id)
         entry = settle_in(
             app,
             connection,

@@ -51,7 +51,7 @@ from openets.exchange.block import (
 from openets.exchange.calendar import after_close, require_in_session
 from openets.exchange.services import require_closed_before
 from openets.exchange.settlement import settle_in
-from openets.exchange.store import ExchangeStore
+from openets.exchange.store import ExchangeStore, next_id
 from openets.mrv.permissions import (
     OPERATOR,
     Actor,
@@ -236,7 +236,7 @@ def propose_block(
         close = market.previous_close(connection, code, day)
         check_block(seller, buyer, qty, price, close)
         assert close is not None  # check_block refuses a missing close
-        block_id = _next_id(connection)
+        block_id = next_id(connection, block_trades.c.id)
         draft = BlockTrade(
             id=block_id,
             instrument=code,
@@ -285,12 +285,6 @@ def propose_block(
         return _load(connection, block_id)
 
     return app.write(work)
-
-
-def _next_id(connection: Connection) -> int:
-    # called under the journal head lock: no other writer takes the same id
-    top = connection.execute(select(func.coalesce(func.max(block_trades.c.id), 0))).scalar_one()
-    return int(top) + 1
 
 
 # --- decide ---------------------------------------------------------------------------------

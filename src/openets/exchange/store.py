@@ -35,6 +35,12 @@ __all__ = ["ExchangeStore", "bar_of", "order_of", "trade_of"]
 _O, _T, _B = exchange_orders, exchange_trades, exchange_bars
 
 
+def next_id(connection: Connection, column: Any) -> int:
+    """The next id of an integer id column (its largest + 1). Callers hold the journal head
+    lock, so no other writer takes the same id."""
+    return int(connection.execute(select(func.coalesce(func.max(column), 0))).scalar_one()) + 1
+
+
 def order_of(row: Any) -> Order:
     return Order(
         id=int(row.id),
@@ -174,10 +180,7 @@ class ExchangeStore:
         return {int(r.id): order_of(r) for r in rows}
 
     def next_order_id(self) -> int:
-        return (
-            int(self.connection.execute(select(func.coalesce(func.max(_O.c.id), 0))).scalar_one())
-            + 1
-        )
+        return next_id(self.connection, _O.c.id)
 
     def insert_order(self, order: Order, key: str | None, fingerprint: str | None) -> None:
         self.connection.execute(
@@ -237,10 +240,7 @@ class ExchangeStore:
     # --- trades ---------------------------------------------------------------------------
 
     def next_trade_id(self) -> int:
-        return (
-            int(self.connection.execute(select(func.coalesce(func.max(_T.c.id), 0))).scalar_one())
-            + 1
-        )
+        return next_id(self.connection, _T.c.id)
 
     def insert_trades(self, trades: Sequence[Trade]) -> None:
         if trades:
