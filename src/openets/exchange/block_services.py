@@ -49,13 +49,12 @@ from openets.exchange.block import (
     require_proposer,
 )
 from openets.exchange.calendar import after_close, require_in_session
-from openets.exchange.services import require_closed_before
+from openets.exchange.services import member_of, require_acts_for, require_closed_before
 from openets.exchange.settlement import settle_in
 from openets.exchange.store import ExchangeStore, next_id
 from openets.mrv.permissions import (
     OPERATOR,
     Actor,
-    Operator,
     actor_name,
     is_regulator,
     require_regulator,
@@ -161,23 +160,6 @@ def _load(connection: Connection, block_id: int) -> BlockTrade:
     return _block_of(row)
 
 
-def _member_name(connection: Connection, account: str) -> str:
-    member = ExchangeStore(connection).member(account)
-    if member is None:
-        raise NotFound(f"account {account!r} is not an exchange member's trading account")
-    return member.name
-
-
-def _require_acts_for(connection: Connection, actor: Actor, account: str, action: str) -> None:
-    """The operator, or a member user of the member whose trading account this is."""
-    name = _member_name(connection, account)
-    if isinstance(actor, Operator):
-        return
-    if actor.role is Role.MEMBER and actor.owner is not None and actor.owner == name:
-        return
-    raise NotAuthorised(f"{who(actor)} may not {action} for account {account!r}")
-
-
 def _stale(block: BlockTrade, now: datetime) -> bool:
     """Whether an open proposal has outlived its trading day (it expires at the close)."""
     today = business_date(now).isoformat()
@@ -226,8 +208,10 @@ def propose_block(
                 if row.fingerprint != fingerprint:
                     raise Conflict(f"idempotency key {key!r} was already used for another trade")
                 return replace(_block_of(row), replayed=True)
-        _require_acts_for(connection, by, proposer, "propose a block trade")
-        _member_name(connection, buyer if side is Side.SELLER else seller)
+        require_acts_for(
+            by, member_of(ExchangeStore(connection), proposer), "propose a block trade"
+        )
+        member_of(ExchangeStore(connection), buyer if side is Side.SELLER else seller)
         require_in_session(now, "a block trade")
         if ExchangeStore(connection).listing(code) is None:
             raise RuleViolation(f"instrument {code} is not listed on the exchange")
@@ -340,7 +324,7 @@ def confirm_block(app: App, block_id: int, party: str, *, by: Actor = OPERATOR) 
         LedgerStore(connection).lock_head()
         block = _load(connection, block_id)
         require_counterparty(party, block.counterparty, block_id, "confirm")
-        _require_acts_for(connection, by, party, "confirm a block trade")
+        require_acts_for(by, member_of(ExchangeStore(connection), party), "confirm a block trade")
         if block.state is BlockState.CONFIRMED:
             return replace(block, replayed=True), False
         require_open(block.state, block_id)
@@ -387,7 +371,7 @@ def reject_block(app: App, block_id: int, party: str, *, by: Actor = OPERATOR) -
         LedgerStore(connection).lock_head()
         block = _load(connection, block_id)
         require_counterparty(party, block.counterparty, block_id, "reject")
-        _require_acts_for(connection, by, party, "reject a block trade")
+        require_acts_for(by, member_of(ExchangeStore(connection), party), "reject a block trade")
         if block.state is BlockState.REJECTED:
             return replace(block, replayed=True)
         require_open(block.state, block_id)
@@ -404,7 +388,7 @@ def withdraw_block(app: App, block_id: int, party: str, *, by: Actor = OPERATOR)
         LedgerStore(connection).lock_head()
         block = _load(connection, block_id)
         require_proposer(party, block.proposer_account, block_id)
-        _require_acts_for(connection, by, party, "withdraw a block trade")
+        require_acts_for(by, member_of(ExchangeStore(connection), party), "withdraw a block trade")
         if block.state is BlockState.WITHDRAWN:
             return replace(block, replayed=True)
         require_open(block.state, block_id)

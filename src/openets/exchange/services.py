@@ -109,13 +109,13 @@ CLOSE_TOPIC = "exchange.close"
 # --- who may -----------------------------------------------------------------------------
 
 
-def _require_trader(actor: Actor, member: Member) -> None:
-    """The operator, or a member user of this member."""
+def require_acts_for(actor: Actor, member: Member, action: str = "trade") -> None:
+    """The operator, or a member user of this member (orders, block trades)."""
     if isinstance(actor, Operator):
         return
     if actor.role is Role.MEMBER and actor.owner is not None and actor.owner == member.name:
         return
-    raise NotAuthorised(f"{who(actor)} may not trade for account {member.account!r}")
+    raise NotAuthorised(f"{who(actor)} may not {action} for account {member.account!r}")
 
 
 def _may_read(actor: Actor, member: Member) -> bool:
@@ -124,7 +124,8 @@ def _may_read(actor: Actor, member: Member) -> bool:
     )
 
 
-def _member(store: ExchangeStore, account: str) -> Member:
+def member_of(store: ExchangeStore, account: str) -> Member:
+    """The member whose trading account this is; NotFound for any other account."""
     member = store.member(account)
     if member is None:
         raise NotFound(f"account {account!r} is not an exchange member's trading account")
@@ -218,7 +219,7 @@ def listings(app: App) -> list[Listing]:
 
 def _known_member(app: App, account: str) -> Member:
     with app.reading() as connection:
-        return _member(ExchangeStore(connection), account)
+        return member_of(ExchangeStore(connection), account)
 
 
 def deposit(
@@ -255,7 +256,7 @@ class Funds:
 
 def funds(app: App, account: str, by: Actor = OPERATOR) -> Funds:
     with app.reading() as connection:
-        member = _member(ExchangeStore(connection), account)
+        member = member_of(ExchangeStore(connection), account)
         if not _may_read(by, member):
             raise NotAuthorised(f"{who(by)} may not read the funds of {account!r}")
         position = LedgerStore(connection).load_positions([(account, FUNDS)]).get((account, FUNDS))
@@ -525,8 +526,8 @@ def place_order(
                     raise Conflict(f"idempotency key {key!r} was already used for another order")
                 return OrderResult(order, tuple(w.store.trades_of_order(order.id)), replayed=True)
         require_in_session(instant, "an order")
-        member = _member(w.store, account)
-        _require_trader(by, member)
+        member = member_of(w.store, account)
+        require_acts_for(by, member)
         _listing(w.store, code, lock=True)
         require_closed_before(w.store, code, w.day)
         book = _band_check(w, code, price)
@@ -581,7 +582,7 @@ def cancel_order(app: App, order_id: int, by: Actor = OPERATOR) -> Order:
     def work(connection: Connection) -> Order:
         w = _begin(app, connection, instant)
         order = _open_order(w.store, order_id)
-        _require_trader(by, _member(w.store, order.account))
+        require_acts_for(by, member_of(w.store, order.account))
         if order.reserved:
             reserved_in = FUNDS if order.side is Side.BUY else order.instrument
             line = ReservationLine(order.account, reserved_in, -order.reserved)
@@ -619,8 +620,8 @@ def amend_order(
         w = _begin(app, connection, instant)
         order = _open_order(w.store, order_id)
         require_in_session(instant, "an amendment")
-        member = _member(w.store, order.account)
-        _require_trader(by, member)
+        member = member_of(w.store, order.account)
+        require_acts_for(by, member)
         _listing(w.store, order.instrument, lock=True)
         require_closed_before(w.store, order.instrument, w.day)
         new_price = order.price if price is None else price
@@ -691,7 +692,7 @@ def get_order(app: App, order_id: int, by: Actor = OPERATOR) -> OrderResult:
         order = store.order(order_id)
         if order is None:
             raise NotFound(f"order {order_id} does not exist")
-        if not _may_read(by, _member(store, order.account)):
+        if not _may_read(by, member_of(store, order.account)):
             raise NotAuthorised(f"{who(by)} may not read order {order_id}")
         return OrderResult(order, tuple(store.trades_of_order(order_id)))
 
@@ -725,7 +726,7 @@ def account_trades(app: App, account: str, by: Actor = OPERATOR, limit: int = 50
     """An account's trades (as buyer or seller), newest first."""
     with app.reading() as connection:
         store = ExchangeStore(connection)
-        if not _may_read(by, _member(store, account)):
+        if not _may_read(by, member_of(store, account)):
             raise NotAuthorised(f"{who(by)} may not read the trades of {account!r}")
         return store.trades_of_account(account, limit)
 
@@ -748,7 +749,7 @@ def statement(
     """The funds and units movements of a trading account, newest first (``limit``
     registry entries, before entry ``before``)."""
     with app.reading() as connection:
-        member = _member(ExchangeStore(connection), account)
+        member = member_of(ExchangeStore(connection), account)
     if not _may_read(by, member):
         raise NotAuthorised(f"{who(by)} may not read the statement of {account!r}")
     page = journal_page(app, before=before, limit=limit, account=account)
